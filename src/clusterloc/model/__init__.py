@@ -1,0 +1,38 @@
+"""The optimization engine: model inputs → PuLP MILP → solution.
+
+>>> from clusterloc.model import LocationModel, make_solver
+>>> model = LocationModel.from_inputs(inputs)            # doctest: +SKIP
+>>> sol = model.solve(make_solver("highs", time_limit=60))  # doctest: +SKIP
+>>> sol.raise_for_status().summary()                      # doctest: +SKIP
+"""
+
+from clusterloc.model.formulation import LocationModel
+from clusterloc.model.inputs import MARKET, SITE_STATUSES, SUPPLIER, ModelInputs, Policy
+from clusterloc.model.solution import COST_TERMS, Solution
+from clusterloc.model.solvers import (
+    OPTIMAL_GAP,
+    SolveResult,
+    available_solvers,
+    find_cbc,
+    make_solver,
+    run_solver,
+)
+from clusterloc.model.validation import validate_inputs
+
+__all__ = [
+    "COST_TERMS",
+    "MARKET",
+    "OPTIMAL_GAP",
+    "SITE_STATUSES",
+    "SUPPLIER",
+    "LocationModel",
+    "ModelInputs",
+    "Policy",
+    "SolveResult",
+    "Solution",
+    "available_solvers",
+    "find_cbc",
+    "make_solver",
+    "run_solver",
+    "validate_inputs",
+]

@@ -1,0 +1,452 @@
+"""Solver construction and honest status reading.
+
+:func:`make_solver` returns a PuLP solver object: HiGHS in-process (highspy) by
+default, CBC (a ``cbc`` binary on ``PATH`` through :class:`pulp.COIN_CMD`, else the
+binary PuLP 3 bundles), or any other solver PuLP knows by name.
+
+:func:`read_result` reads what the solver actually proved. PuLP reports a run that
+stopped at its time limit with an incumbent as ``prob.status == 1`` ("Optimal") with
+``prob.sol_status == 2`` (pulp#649, #711); here such a run is ``"feasible"`` with its
+gap and best bound, never ``"optimal"``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import math
+import os
+import re
+import shutil
+import tempfile
+import warnings
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pulp
+
+from clusterloc.errors import SolverUnavailableError
+
+log = logging.getLogger(__name__)
+
+#: Relative gap at or below which a MIP proven by the solver is called optimal
+#: (HiGHS's and CBC's default optimality tolerance).
+OPTIMAL_GAP = 1e-4
+
+STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+
+_CBC_HELP = (
+    "install a CBC binary (Debian/Ubuntu: 'apt-get install coinor-cbc'; or "
+    "'pip install cbcbox' / 'pip install pulp[cbc]') so that 'cbc' is on PATH"
+)
+
+try:  # highspy is a hard dependency, but keep the import error readable
+    import highspy
+
+    _HIGHS_OK = True
+except ImportError:  # pragma: no cover - exercised only without highspy
+    _HIGHS_OK = False
+
+
+@dataclass
+class SolveResult:
+    """What one solver run proved.
+
+    Attributes
+    ----------
+    status
+        ``optimal``, ``feasible`` (a solution, optimality not proven), ``infeasible``
+        or ``no_solution`` (stopped at a limit without any solution).
+    objective
+        Objective of the solution found (``None`` without one).
+    best_bound
+        Proven lower bound on the optimum (``None`` when unknown).
+    gap
+        Relative gap ``(objective - best_bound) / max(|objective|, 1e-9)``.
+    solver
+        ``{"name": ..., "version": ...}``.
+    message
+        The solver's own status words.
+    """
+
+    status: str
+    objective: float | None = None
+    best_bound: float | None = None
+    gap: float | None = None
+    solver: dict[str, str] = field(default_factory=dict)
+    message: str = ""
+
+
+if _HIGHS_OK:
+    _MS = highspy.HighsModelStatus
+
+    class HighsSolver(pulp.HiGHS):  # type: ignore[misc, valid-type]
+        """PuLP's in-process HiGHS with a MIP start, a random seed, all model statuses
+        mapped, and the model handed to HiGHS in one call (column-wise arrays)."""
+
+        name = "HiGHS"
+
+        def __init__(self, *args: Any, seed: int | None = None, **kwargs: Any) -> None:
+            super().__init__(*args, **kwargs)
+            self.seed = seed
+            self.start: dict[pulp.LpVariable, float] = {}
+
+        def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+            super().createAndConfigureSolver(lp)
+            if self.seed is not None:
+                lp.solverModel.setOptionValue("random_seed", int(self.seed))
+
+        def buildSolverModel(self, lp: pulp.LpProblem) -> None:
+            variables = lp.variables()
+            n = len(variables)
+            for i, var in enumerate(variables):
+                var.index = i
+            obj = lp.objective or {}
+            sign = -1.0 if lp.sense == pulp.LpMaximize else 1.0
+            cost = np.zeros(n)
+            for var, coef in obj.items():
+                cost[var.index] = sign * coef
+            inf = highspy.kHighsInf
+            lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], float)
+            upper = np.array([inf if v.upBound is None else v.upBound for v in variables], float)
+            rows: list[np.ndarray] = []
+            cols: list[np.ndarray] = []
+            vals: list[np.ndarray] = []
+            constraints = list(lp._constraints.values())
+            m = len(constraints)
+            row_lo = np.empty(m)
+            row_up = np.empty(m)
+            for r, con in enumerate(constraints):
+                con.index = r
+                items = con.items() if hasattr(con, "items") else con.expr.items()
+                if items:
+                    idx = np.fromiter((v.index for v, _ in items), dtype=np.int64, count=len(items))
+                    val = np.fromiter((c for _, c in items), dtype=float, count=len(items))
+                    rows.append(np.full(len(items), r, dtype=np.int64))
+                    cols.append(idx)
+                    vals.append(val)
+                lb = con.getLb()
+                ub = con.getUb()
+                row_lo[r] = -inf if lb is None else lb
+                row_up[r] = inf if ub is None else ub
+            if rows:
+                row_i = np.concatenate(rows)
+                col_i = np.concatenate(cols)
+                val_a = np.concatenate(vals)
+                keep = val_a != 0
+                row_i, col_i, val_a = row_i[keep], col_i[keep], val_a[keep]
+            else:
+                row_i = col_i = np.zeros(0, dtype=np.int64)
+                val_a = np.zeros(0)
+            order = np.lexsort((row_i, col_i))
+            row_i, col_i, val_a = row_i[order], col_i[order], val_a[order]
+            start = np.zeros(n + 1, dtype=np.int64)
+            np.add.at(start, col_i + 1, 1)
+            start = np.cumsum(start)
+            model = highspy.HighsLp()
+            model.num_col_ = n
+            model.num_row_ = m
+            model.col_cost_ = cost
+            model.col_lower_ = lower
+            model.col_upper_ = upper
+            model.row_lower_ = row_lo
+            model.row_upper_ = row_up
+            model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            model.a_matrix_.start_ = start.astype(np.int32)
+            model.a_matrix_.index_ = row_i.astype(np.int32)
+            model.a_matrix_.value_ = val_a
+            if self.mip:
+                integrality = [
+                    highspy.HighsVarType.kInteger
+                    if v.cat == pulp.LpInteger
+                    else highspy.HighsVarType.kContinuous
+                    for v in variables
+                ]
+                if any(t == highspy.HighsVarType.kInteger for t in integrality):
+                    model.integrality_ = integrality
+            lp.solverModel.passModel(model)
+            if self.start:
+                known = [(v.index, float(x)) for v, x in self.start.items() if v.index is not None]
+                if known:
+                    index = np.array([i for i, _ in known], dtype=np.int32)
+                    value = np.array([x for _, x in known], dtype=float)
+                    lp.solverModel.setSolution(len(known), index, value)
+
+        def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
+            h = lp.solverModel
+            status = h.getModelStatus()
+            info = h.getInfo()
+            has_solution = int(info.primal_solution_status) == 2
+            solution = h.getSolution()
+            if has_solution:
+                col_values = list(solution.col_value)
+                col_duals = list(solution.col_dual) if solution.dual_valid else [None] * len(col_values)
+                for var in lp.variables():
+                    var.varValue = col_values[var.index]
+                    var.dj = col_duals[var.index]
+                if solution.dual_valid:
+                    for con in lp._constraints.values():
+                        con.pi = solution.row_dual[con.index]
+            if status == _MS.kOptimal:
+                return pulp.LpStatusOptimal, pulp.LpSolutionOptimal
+            if status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
+                return pulp.LpStatusInfeasible, pulp.LpSolutionInfeasible
+            if status == _MS.kUnbounded:
+                return pulp.LpStatusUnbounded, pulp.LpSolutionUnbounded
+            if has_solution:
+                return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
+            return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
+
+
+def _highs_version() -> str:
+    if not _HIGHS_OK:
+        return "unknown"
+    return str(highspy.Highs().version())
+
+
+def find_cbc() -> str | None:
+    """Path of a usable CBC binary: ``cbc`` on ``PATH``, else the one PuLP 3 bundles."""
+    found = shutil.which("cbc")
+    if found:
+        return found
+    bundled = getattr(pulp.apis.coin_api, "pulp_cbc_path", None)
+    if bundled and os.path.isfile(bundled):
+        if not os.access(bundled, os.X_OK):
+            with contextlib.suppress(OSError):
+                os.chmod(bundled, 0o755)
+        if os.access(bundled, os.X_OK):
+            return str(bundled)
+    return None
+
+
+def available_solvers() -> list[str]:
+    """Names accepted by :func:`make_solver` that can run on this machine."""
+    names = []
+    if _HIGHS_OK:
+        names.append("highs")
+    if find_cbc():
+        names.append("cbc")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        others = pulp.listSolvers(onlyAvailable=True)
+    for other in others:
+        if other not in ("HiGHS", "PULP_CBC_CMD", "COIN_CMD"):
+            names.append(other)
+    return names
+
+
+def make_solver(
+    name: str = "highs",
+    time_limit: float | None = None,
+    gap: float | None = None,
+    threads: int | None = None,
+    seed: int | None = None,
+    msg: bool = False,
+) -> pulp.LpSolver:
+    """Create a PuLP solver.
+
+    Parameters
+    ----------
+    name
+        ``"highs"`` (in-process HiGHS, default), ``"cbc"``, or any solver name PuLP
+        knows (``pulp.listSolvers()``, e.g. ``"GLPK_CMD"``, ``"HiGHS_CMD"``).
+    time_limit
+        Seconds; the run then ends with the best solution found so far.
+    gap
+        Relative MIP gap at which the solver may stop (e.g. ``0.01``).
+    threads
+        Number of threads the solver may use.
+    seed
+        Random seed (HiGHS ``random_seed``, CBC ``randomCbcSeed``).
+    msg
+        Show the solver log.
+
+    Returns
+    -------
+    pulp.LpSolver
+
+    Raises
+    ------
+    SolverUnavailableError
+        The name is unknown or the solver is not installed; the message lists the
+        available solvers or says how to install CBC.
+    """
+    key = name.strip()
+    low = key.lower()
+    if low in ("highs", "highspy"):
+        if not _HIGHS_OK:
+            raise SolverUnavailableError("Solver 'highs' needs the highspy package: pip install highspy.")
+        return HighsSolver(
+            msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, seed=seed
+        )
+    if low in ("cbc", "coin", "coin_cmd", "pulp_cbc_cmd"):
+        path = find_cbc()
+        if path is None:
+            raise SolverUnavailableError(f"Solver 'cbc' is not installed: {_CBC_HELP}.")
+        options = [f"randomCbcSeed {int(seed)}"] if seed is not None else []
+        return pulp.COIN_CMD(
+            path=path,
+            msg=msg,
+            timeLimit=time_limit,
+            gapRel=gap,
+            threads=threads,
+            options=options,
+        )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        known = pulp.listSolvers()
+    match = next((s for s in known if s.lower() == low), None)
+    if match is None:
+        raise SolverUnavailableError(
+            f"Unknown solver {name!r}; available: {', '.join(available_solvers())}."
+        )
+    kwargs: dict[str, Any] = {"msg": msg}
+    if time_limit is not None:
+        kwargs["timeLimit"] = time_limit
+    if gap is not None:
+        kwargs["gapRel"] = gap
+    if threads is not None:
+        kwargs["threads"] = threads
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            solver = pulp.getSolver(match, **kwargs)
+    except (TypeError, pulp.PulpSolverError) as exc:
+        raise SolverUnavailableError(f"Solver {name!r} cannot be created: {exc}.") from exc
+    if not solver.available():
+        raise SolverUnavailableError(
+            f"Solver {name!r} is not installed here; available: {', '.join(available_solvers())}."
+        )
+    return solver
+
+
+def solver_label(solver: pulp.LpSolver) -> str:
+    """Short lower-case name of a solver object (``highs``, ``cbc``, ...)."""
+    if _HIGHS_OK and isinstance(solver, pulp.HiGHS):
+        return "highs"
+    if isinstance(solver, pulp.COIN_CMD):
+        return "cbc"
+    return str(getattr(solver, "name", type(solver).__name__))
+
+
+def set_start(solver: pulp.LpSolver, values: dict[pulp.LpVariable, float]) -> None:
+    """Give the solver a (partial) MIP start: ``values`` maps variables to values."""
+    if _HIGHS_OK and isinstance(solver, HighsSolver):
+        solver.start = dict(values)
+        return
+    for var, value in values.items():
+        var.setInitialValue(value)
+    if hasattr(solver, "optionsDict"):
+        solver.optionsDict["warmStart"] = True
+
+
+def run_solver(problem: pulp.LpProblem, solver: pulp.LpSolver) -> SolveResult:
+    """Solve ``problem`` with ``solver`` and read what was proven.
+
+    Returns
+    -------
+    SolveResult
+    """
+    label = solver_label(solver)
+    log_path: str | None = None
+    if isinstance(solver, pulp.COIN_CMD) and not solver.msg:
+        fd, log_path = tempfile.mkstemp(prefix="clusterloc-cbc-", suffix=".log")
+        os.close(fd)
+        solver.optionsDict["logPath"] = log_path
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            problem.solve(solver)
+        if label == "highs":
+            return _read_highs(problem)
+        log_text = ""
+        if log_path:
+            with open(log_path, encoding="utf-8", errors="replace") as fh:
+                log_text = fh.read()
+        return _read_generic(problem, solver, label, log_text)
+    finally:
+        if log_path:
+            solver.optionsDict.pop("logPath", None)
+            with contextlib.suppress(OSError):
+                os.remove(log_path)
+
+
+def _relative_gap(objective: float | None, bound: float | None) -> float | None:
+    if objective is None or bound is None or not math.isfinite(bound):
+        return None
+    return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+
+
+def _has_integers(problem: pulp.LpProblem) -> bool:
+    return any(v.cat == pulp.LpInteger for v in problem.variables())
+
+
+def _read_highs(problem: pulp.LpProblem) -> SolveResult:
+    h = problem.solverModel
+    status = h.getModelStatus()
+    info = h.getInfo()
+    words = h.modelStatusToString(status)
+    solver = {"name": "highs", "version": _highs_version()}
+    has_solution = int(info.primal_solution_status) == 2
+    objective = float(info.objective_function_value) if has_solution else None
+    mip = _has_integers(problem)
+    if status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
+        return SolveResult("infeasible", solver=solver, message=words)
+    if not has_solution:
+        return SolveResult("no_solution", solver=solver, message=words)
+    if mip:
+        bound = float(info.mip_dual_bound)
+        bound_v: float | None = bound if math.isfinite(bound) else None
+        gap = _relative_gap(objective, bound_v)
+    else:
+        bound_v = objective if status == _MS.kOptimal else None
+        gap = 0.0 if status == _MS.kOptimal else None
+    proven = status == _MS.kOptimal and gap is not None and gap <= OPTIMAL_GAP
+    return SolveResult(
+        "optimal" if proven else "feasible",
+        objective=objective,
+        best_bound=bound_v,
+        gap=gap,
+        solver=solver,
+        message=words,
+    )
+
+
+_CBC_NUM = r"([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)"
+
+
+def _read_generic(
+    problem: pulp.LpProblem, solver: pulp.LpSolver, label: str, log_text: str
+) -> SolveResult:
+    version = ""
+    m = re.search(r"Version:\s*(\S+)", log_text)
+    if m:
+        version = m.group(1)
+    info = {"name": label, "version": version}
+    words = pulp.LpStatus.get(problem.status, str(problem.status))
+    sol_status = getattr(problem, "sol_status", None)
+    if problem.status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
+        return SolveResult("infeasible", solver=info, message=words)
+    if problem.status != pulp.LpStatusOptimal or sol_status not in (
+        pulp.LpSolutionOptimal,
+        pulp.LpSolutionIntegerFeasible,
+    ):
+        return SolveResult("no_solution", solver=info, message=words)
+    objective = pulp.value(problem.objective)
+    objective = float(objective) if objective is not None else 0.0
+    bound: float | None = None
+    m = re.search(r"Lower bound:\s*" + _CBC_NUM, log_text)
+    if m:
+        bound = float(m.group(1))
+    if sol_status == pulp.LpSolutionOptimal:
+        if bound is None:
+            bound = objective
+        gap = _relative_gap(objective, bound)
+        proven = gap is not None and gap <= OPTIMAL_GAP
+        status = "optimal" if proven else "feasible"
+    else:
+        gap = _relative_gap(objective, bound)
+        status = "feasible"
+        words = "stopped with a feasible solution (not proven optimal)"
+    return SolveResult(status, objective=objective, best_bound=bound, gap=gap, solver=info, message=words)

@@ -1,0 +1,51 @@
+"""Network cache: build once per (source content, settings), reload fast.
+
+The cache key is the SHA-256 of the source file's bytes, the full settings key
+(:meth:`TruckSettings.key`), the graph-building rules version and the file format version.
+A changed file (even with the same name and size) or any changed setting gives another key,
+so a stale network is never reused. Entries are files ``<stem>-<key>.graph`` written with
+:func:`clusterloc.network.io.save_graph`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+from pathlib import Path
+
+from clusterloc.network.io import FORMAT_VERSION
+from clusterloc.network.settings import TruckSettings
+from clusterloc.network.truck import BUILD_VERSION
+
+log = logging.getLogger(__name__)
+
+
+def default_cache_dir() -> Path:
+    """``$CLUSTERLOC_CACHE`` if set, else ``$XDG_CACHE_HOME/clusterloc/networks``."""
+    env = os.environ.get("CLUSTERLOC_CACHE")
+    if env:
+        return Path(env)
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "clusterloc" / "networks"
+
+
+def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
+    """SHA-256 hex digest of a file's bytes (read in 1 MiB chunks)."""
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def cache_key(sha256: str, settings: TruckSettings) -> str:
+    """Key covering the source content, every setting and the builder / format versions."""
+    text = f"{sha256}|{settings.key()}|build{BUILD_VERSION}|format{FORMAT_VERSION}"
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def cache_path(cache_dir: Path, source: Path, key: str) -> Path:
+    """File of the cache entry for ``source`` under ``key``."""
+    stem = source.name.split(".")[0] or "network"
+    return Path(cache_dir) / f"{stem}-{key}.graph"

@@ -1,0 +1,364 @@
+"""Road line layers (GeoJSON, GeoPackage, Shapefile) → truck graph.
+
+A line layer has geometry but no topology. It is built in three steps:
+
+1. **noding** — every vertex becomes a node; vertices at the same position (to 1e-7°,
+   about 1 cm) in different lines are the same node, so lines that share a vertex meet;
+   lines that only cross (a bridge over a road) do not;
+2. **joining** — a line end that touches no other line, and lies within
+   ``settings.join_tolerance_m`` of another line, is joined to the nearest point of that
+   line by a straight connector edge (the other line is split there);
+3. the common :func:`~clusterloc.network.truck.finish_graph` (largest connected component,
+   simplification, travel times).
+
+Every line is a two-way road. Attributes kept: ``highway`` (or Geofabrik's ``fclass``),
+``ref``, ``name``, ``maxspeed``. A layer without a highway column is taken as ``trunk``
+(stated in the metadata as ``highway_assumed``). A layer without a CRS is an error.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+from collections import defaultdict
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import networkx as nx
+import numpy as np
+import pyproj
+import shapely
+from scipy.sparse import coo_matrix
+from scipy.sparse.csgraph import connected_components
+from shapely import STRtree
+
+from clusterloc.errors import NetworkError
+from clusterloc.network.osm_pbf import Progress
+from clusterloc.network.settings import TruckSettings
+from clusterloc.network.truck import finish_graph, way_speed
+
+log = logging.getLogger(__name__)
+
+#: Highway class given to lines of a layer that has no highway / fclass column.
+ASSUMED_HIGHWAY = "trunk"
+_EARTH_RADIUS_M = 6_371_009.0  # the radius osmnx uses for great-circle lengths
+
+
+def great_circle_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
+    """Great-circle distance in metres (same formula and radius as osmnx)."""
+    y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
+    dy = y2 - y1
+    dx = np.deg2rad(lon2) - np.deg2rad(lon1)
+    h = np.sin(dy / 2) ** 2 + np.cos(y1) * np.cos(y2) * np.sin(dx / 2) ** 2
+    h = np.minimum(1, h)
+    return 2 * _EARTH_RADIUS_M * np.arcsin(np.sqrt(h))
+
+
+def read_line_layer(path: Path) -> gpd.GeoDataFrame:
+    """Read a line layer, check its CRS and return it in EPSG:4326.
+
+    Raises
+    ------
+    NetworkError
+        If the file cannot be read, has no CRS, or holds no line geometry.
+    """
+    try:
+        gdf = gpd.read_file(path)
+    except Exception as exc:  # pyogrio raises several classes for unreadable files
+        detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        raise NetworkError(f"{path}: cannot read this line layer ({detail}).") from exc
+    if gdf.crs is None:
+        raise NetworkError(
+            f"{path}: the layer has no coordinate reference system; "
+            "set one (e.g. EPSG:4326) before building a network from it."
+        )
+    if len(gdf) == 0:
+        raise NetworkError(f"{path}: the layer is empty.")
+    if not gdf.crs.equals(pyproj.CRS("EPSG:4326")):
+        log.info("%s: reprojecting the layer from %s to EPSG:4326", path, gdf.crs.to_string())
+        gdf = gdf.to_crs("EPSG:4326")
+    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    gdf = gdf[gdf.geom_type.isin(["LineString", "MultiLineString"])]
+    if len(gdf) == 0:
+        raise NetworkError(f"{path}: the layer holds no LineString or MultiLineString roads.")
+    return gdf
+
+
+def _text(value: Any) -> str | None:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return None
+    text = str(value).strip()
+    return text or None
+
+
+def _local_projection(lon: np.ndarray, lat: np.ndarray) -> pyproj.Transformer:
+    """Azimuthal equidistant projection centred on the data (metres, for join decisions)."""
+    lon0, lat0 = float(np.mean(lon)), float(np.mean(lat))
+    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
+    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
+
+
+class _LineGraph:
+    """Undirected topology under construction: node coordinates and road segments."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[int, int], int] = {}
+        self.lon: list[float] = []
+        self.lat: list[float] = []
+        # segments: (node a, node b, part number, attribute dict)
+        self.segments: list[tuple[int, int, int, dict[str, Any]]] = []
+        self.part_ends: list[tuple[int, int, dict[str, Any]]] = []
+        self.part_feature: list[int] = []
+
+    def node(self, lon: float, lat: float) -> int:
+        key = (round(lon * 1e7), round(lat * 1e7))
+        found = self.index.get(key)
+        if found is None:
+            found = len(self.lon)
+            self.index[key] = found
+            self.lon.append(lon)
+            self.lat.append(lat)
+        return found
+
+    def add_part(self, coords: np.ndarray, attrs: dict[str, Any], feature: int) -> None:
+        ids = [self.node(float(x), float(y)) for x, y in coords[:, :2]]
+        ids = [n for i, n in enumerate(ids) if i == 0 or n != ids[i - 1]]
+        if len(ids) < 2:
+            return
+        part = len(self.part_ends)
+        self.part_ends.append((ids[0], ids[-1], attrs))
+        self.part_feature.append(feature)
+        for a, b in pairwise(ids):
+            self.segments.append((a, b, part, attrs))
+
+
+def _node_crossings(lg: _LineGraph) -> int:
+    """Split segments of different lines where they cross (skipping bridges and tunnels)."""
+    lon = np.asarray(lg.lon)
+    lat = np.asarray(lg.lat)
+    seg_a = np.array([s[0] for s in lg.segments])
+    seg_b = np.array([s[1] for s in lg.segments])
+    lines = shapely.linestrings(
+        np.stack([np.stack([lon[seg_a], lat[seg_a]], 1), np.stack([lon[seg_b], lat[seg_b]], 1)], 1)
+    )
+    tree = STRtree(lines)
+    left, right = tree.query(lines, predicate="intersects")
+    keep = left < right
+    left, right = left[keep], right[keep]
+    splits: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    crossings = 0
+    for i, j in zip(left.tolist(), right.tolist(), strict=True):
+        si, sj = lg.segments[i], lg.segments[j]
+        if si[2] == sj[2] or si[3].get("_grade_separated") or sj[3].get("_grade_separated"):
+            continue
+        if {si[0], si[1]} & {sj[0], sj[1]}:
+            continue  # already share a vertex
+        point = lines[i].intersection(lines[j])
+        if point.geom_type != "Point":
+            continue  # overlapping collinear pieces: leave them
+        node = lg.node(point.x, point.y)
+        crossings += 1
+        for k in (i, j):
+            a, b = lg.segments[k][0], lg.segments[k][1]
+            if node not in (a, b):
+                splits[k].append((float(lines[k].project(point, normalized=True)), node))
+    _apply_splits(lg, splits)
+    return crossings
+
+
+def _apply_splits(lg: _LineGraph, splits: dict[int, list[tuple[float, int]]]) -> None:
+    """Replace each split segment by a chain through its new points, in order along it."""
+    if not splits:
+        return
+    new_segments: list[tuple[int, int, int, dict[str, Any]]] = []
+    for i, (a, b, part, attrs) in enumerate(lg.segments):
+        if i not in splits:
+            new_segments.append((a, b, part, attrs))
+            continue
+        chain = [a] + [n for _, n in sorted(set(splits[i]))] + [b]
+        chain = [n for k, n in enumerate(chain) if k == 0 or n != chain[k - 1]]
+        new_segments.extend((u, v, part, attrs) for u, v in pairwise(chain))
+    lg.segments = new_segments
+
+
+def _components(lg: _LineGraph) -> np.ndarray:
+    """Connected-component label of every node under the current segments."""
+    n = len(lg.lon)
+    a = np.array([s[0] for s in lg.segments])
+    b = np.array([s[1] for s in lg.segments])
+    adj = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
+    return connected_components(adj, directed=False)[1]
+
+
+def _join_round(lg: _LineGraph, tolerance_m: float, done: set[tuple[int, int]]) -> int:
+    """One round of end joining; returns the number of connectors added."""
+    parts_at: dict[int, set[int]] = defaultdict(set)
+    for a, b, part, _ in lg.segments:
+        if part >= 0:
+            parts_at[a].add(part)
+            parts_at[b].add(part)
+    label = _components(lg)
+    lon = np.asarray(lg.lon)
+    lat = np.asarray(lg.lat)
+    to_m = _local_projection(lon, lat)
+    x, y = to_m.transform(lon, lat)
+    seg_a = np.array([s[0] for s in lg.segments])
+    seg_b = np.array([s[1] for s in lg.segments])
+    lines = shapely.linestrings(
+        np.stack([np.stack([x[seg_a], y[seg_a]], 1), np.stack([x[seg_b], y[seg_b]], 1)], 1)
+    )
+    tree = STRtree(lines)
+    ends = sorted({n for a, b, _ in lg.part_ends for n in (a, b) if len(parts_at[n]) == 1})
+    splits: dict[int, list[tuple[float, int]]] = defaultdict(list)
+    connectors: list[tuple[int, int, dict[str, Any]]] = []
+    for end in ends:
+        own = next(iter(parts_at[end]))
+        point = shapely.Point(x[end], y[end])
+        hits = tree.query(point, predicate="dwithin", distance=tolerance_m)
+        ranked = sorted(
+            (float(lines[h].distance(point)), int(h))
+            for h in hits
+            if lg.segments[h][2] not in (own, -1)
+        )
+        if not ranked:
+            continue
+        # the nearest other piece of line, the nearest line of another feature (another
+        # road) and the nearest line of another connected piece, when they differ
+        feature = lg.part_feature[own]
+        chosen = {ranked[0][1]}
+        other_feature = [h for _, h in ranked if lg.part_feature[lg.segments[h][2]] != feature]
+        other_piece = [h for _, h in ranked if label[lg.segments[h][0]] != label[end]]
+        chosen.update(hits_[0] for hits_ in (other_feature, other_piece) if hits_)
+        for seg in sorted(chosen):
+            a, b, _, attrs = lg.segments[seg]
+            t = float(lines[seg].project(point, normalized=True))
+            seg_len = float(lines[seg].length)
+            if t * seg_len < 1.0:
+                target = a
+            elif (1 - t) * seg_len < 1.0:
+                target = b
+            else:
+                px = x[a] + t * (x[b] - x[a])
+                py = y[a] + t * (y[b] - y[a])
+                plon, plat = to_m.transform(px, py, direction="INVERSE")
+                target = lg.node(float(plon), float(plat))
+                splits[seg].append((t, target))
+            pair = (min(end, target), max(end, target))
+            if target != end and pair not in done:
+                done.add(pair)
+                connectors.append((end, target, attrs))
+    _apply_splits(lg, splits)
+    for end, target, attrs in connectors:
+        lg.segments.append((end, target, -1, attrs))
+    return len(connectors)
+
+
+def _join_dangling_ends(lg: _LineGraph, tolerance_m: float) -> dict[str, int]:
+    """Join line ends that touch no other line to the nearest lines within the tolerance.
+
+    Rounds repeat (at most five) while they still add connectors, since a join can bring a
+    piece near enough to be joined in turn.
+    """
+    done: set[tuple[int, int]] = set()
+    joined = 0
+    for _ in range(5):
+        added = _join_round(lg, tolerance_m, done)
+        joined += added
+        if added == 0:
+            break
+    return {"connectors": joined}
+
+
+def graph_from_line_layer(
+    path: Path,
+    settings: TruckSettings,
+    metadata: dict[str, Any],
+    progress: Progress | None = None,
+) -> nx.MultiDiGraph:
+    """Build the truck graph of a road line layer.
+
+    Parameters
+    ----------
+    path
+        GeoJSON, GeoPackage or Shapefile of LineString / MultiLineString roads.
+    settings
+        Truck settings (road classes, speeds, ``join_tolerance_m``).
+    metadata
+        Source description stored in ``G.graph["clusterloc"]``.
+    progress
+        Optional callback told the name of each step as it starts.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        Truck network (largest connected component, simplified); every road two-way.
+    """
+    if progress:
+        progress("reading lines")
+    gdf = read_line_layer(path)
+    columns = {c.lower(): c for c in gdf.columns}
+    class_col = columns.get("highway") or columns.get("fclass")
+    ref_col, name_col, speed_col = columns.get("ref"), columns.get("name"), columns.get("maxspeed")
+    if class_col is None:
+        log.info("%s: no highway column; every line is taken as '%s'", path, ASSUMED_HIGHWAY)
+    lg = _LineGraph()
+    skipped = 0
+    for feature, row in enumerate(gdf.itertuples(index=False)):
+        record = row._asdict()
+        highway = _text(record[class_col]) if class_col else ASSUMED_HIGHWAY
+        if highway not in settings.road_classes:
+            skipped += 1
+            continue
+        attrs: dict[str, Any] = {"highway": highway}
+        for key, col in (("ref", ref_col), ("name", name_col)):
+            value = _text(record[col]) if col else None
+            if value is not None:
+                attrs[key] = value
+        tags = {"highway": highway}
+        posted = _text(record[speed_col]) if speed_col else None
+        if posted is not None and posted != "0":
+            tags["maxspeed"] = posted
+        attrs["speed_kph"] = way_speed(tags, settings)
+        geom = record["geometry"]
+        for part in shapely.get_parts(geom):
+            lg.add_part(shapely.get_coordinates(part), attrs, feature)
+    if not lg.segments:
+        classes = ", ".join(settings.road_classes)
+        raise NetworkError(f"{path}: no line of the road classes {classes}.")
+    if progress:
+        progress("joining line ends")
+    crossings = _node_crossings(lg)
+    joins = _join_dangling_ends(lg, settings.join_tolerance_m)
+    if progress:
+        progress("building graph")
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    for i, (lon, lat) in enumerate(zip(lg.lon, lg.lat, strict=True)):
+        G.add_node(i, x=lon, y=lat)
+    a = np.array([s[0] for s in lg.segments])
+    b = np.array([s[1] for s in lg.segments])
+    lon_arr, lat_arr = np.asarray(lg.lon), np.asarray(lg.lat)
+    lengths = great_circle_m(lon_arr[a], lat_arr[a], lon_arr[b], lat_arr[b])
+    connector_m = 0.0
+    for (u, v, part, attrs), length in zip(lg.segments, lengths, strict=True):
+        data = dict(attrs)
+        data["oneway"] = False
+        data["length"] = float(length)
+        if part < 0:
+            connector_m += float(length)
+        G.add_edge(u, v, **data, reversed=False)
+        G.add_edge(v, u, **data, reversed=True)
+    G.remove_nodes_from([n for n in list(G) if G.degree(n) == 0])
+    meta = dict(metadata)
+    meta["lines"] = {
+        "features": len(gdf),
+        "skipped_features": skipped,
+        "parts": len(lg.part_ends),
+        "highway_assumed": None if class_col else ASSUMED_HIGHWAY,
+        "join_tolerance_m": settings.join_tolerance_m,
+        "crossings_noded": crossings,
+        **joins,
+        "connector_km": round(connector_m / 1000.0, 6),
+    }
+    return finish_graph(G, settings, meta, what=str(path))

@@ -1,0 +1,117 @@
+"""Streamed reading of OSM files with pyosmium (``.osm.pbf``, and the XML formats too).
+
+Two passes over the file, never holding more than the kept roads:
+
+1. ways with a ``highway`` tag (filtered in C++ by pyosmium); each is tested against the
+   truck rules and only the kept ones are stored (id, node refs, a few tags);
+2. nodes, filtered in C++ by the ids the kept ways reference; only their coordinates are
+   stored.
+
+Nodes a way references but the file lacks (clipped extracts) are simply absent from the
+coordinate table; :func:`clusterloc.network.truck.add_ways` cuts the way there.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import cast
+
+import osmium
+import osmium.filter
+
+from clusterloc.errors import NetworkError
+from clusterloc.network.settings import TruckSettings
+from clusterloc.network.truck import WAY_TAGS, way_rejection
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class OsmRoads:
+    """Truck roads read from an OSM file: kept ways and the coordinates of their nodes."""
+
+    ways: list[tuple[int, list[int], dict[str, str]]] = field(default_factory=list)
+    coords: dict[int, tuple[float, float]] = field(default_factory=dict)
+    highway_ways: int = 0
+    dropped_ways: Counter[str] = field(default_factory=Counter)
+    classes_seen: Counter[str] = field(default_factory=Counter)
+
+
+def _fail(path: Path, exc: Exception) -> NetworkError:
+    detail = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return NetworkError(f"{path}: cannot read this OSM file ({detail}).")
+
+
+def read_osm_roads(
+    path: Path, settings: TruckSettings, progress: Progress | None = None
+) -> OsmRoads:
+    """Stream an OSM file and keep the ways a truck may use, with their node coordinates.
+
+    Parameters
+    ----------
+    path
+        ``.osm.pbf``, ``.osm``, ``.osm.bz2`` or ``.osm.gz`` file.
+    settings
+        Truck rules deciding which ways are kept.
+    progress
+        Optional callback told the name of each step as it starts.
+
+    Returns
+    -------
+    OsmRoads
+        Kept ways, node coordinates, and counts of what was dropped and why.
+
+    Raises
+    ------
+    NetworkError
+        If pyosmium cannot read the file.
+    """
+    roads = OsmRoads()
+    needed: set[int] = set()
+    if progress:
+        progress("reading ways")
+    try:
+        ways = osmium.FileProcessor(str(path), osmium.osm.WAY).with_filter(
+            osmium.filter.KeyFilter("highway")
+        )
+        for obj in ways:
+            way = cast("osmium.osm.Way", obj)
+            tags = {k: way.tags[k] for k in WAY_TAGS if k in way.tags}
+            roads.highway_ways += 1
+            roads.classes_seen[tags.get("highway", "")] += 1
+            reason = way_rejection(tags, settings)
+            if reason is not None:
+                roads.dropped_ways[reason] += 1
+                continue
+            refs = [node.ref for node in way.nodes]
+            roads.ways.append((way.id, refs, tags))
+            needed.update(refs)
+        if progress:
+            progress("reading nodes")
+        if needed:
+            nodes = osmium.FileProcessor(str(path), osmium.osm.NODE).with_filter(
+                osmium.filter.IdFilter(needed)
+            )
+            for item in nodes:
+                node = cast("osmium.osm.Node", item)
+                loc = node.location
+                if loc.valid():
+                    roads.coords[node.id] = (loc.lon, loc.lat)
+    except RuntimeError as exc:
+        raise _fail(path, exc) from exc
+    log.info(
+        "%s: %d highway ways, %d kept, dropped %s; %d of %d referenced nodes present",
+        path,
+        roads.highway_ways,
+        len(roads.ways),
+        dict(roads.dropped_ways),
+        len(roads.coords),
+        len(needed),
+    )
+    return roads

@@ -1,0 +1,292 @@
+"""Truck rules: which ways a truck may use, in which direction, how fast; graph assembly.
+
+Every source (OSM file, line layer, online download) ends in :func:`finish_graph`, so all
+graphs share one form: an osmnx-compatible ``MultiDiGraph`` with edge ``length`` (m),
+``speed_kph``, ``travel_time`` (s), ``highway`` and, when known, ``ref`` / ``name``; node
+``x`` / ``y`` in lon/lat; ``G.graph["crs"] == "epsg:4326"`` and build metadata in
+``G.graph["clusterloc"]``.
+
+Rules (see ``docs/network.md``):
+
+* road class: ``highway`` must be one of ``settings.road_classes``; ``area=yes`` is dropped;
+* access: ``hgv=no``, else ``motor_vehicle=no|private``, else ``access=no|private`` drops
+  the way; an explicit ``hgv`` / ``motor_vehicle`` permission (yes, designated,
+  destination, delivery, permissive) overrides a more general prohibition;
+* weight: ``maxweight:hgv`` or ``maxweight`` below ``settings.max_weight_t`` drops the way;
+* direction: ``oneway=yes|true|1`` forward only, ``oneway=-1|reverse`` backward only,
+  ``junction=roundabout|circular`` and ``highway=motorway`` (without ``oneway=no``) are
+  one-way (OSM's implied one-way rules); ``settings.respect_oneway=False`` ignores them;
+* speed: ``settings.speed_for(highway)``, capped by a posted ``maxspeed:hgv`` /
+  ``maxspeed`` when that is lower.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from itertools import groupby, pairwise
+from typing import Any
+
+import networkx as nx
+import osmnx as ox
+
+from clusterloc.errors import NetworkError
+from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
+
+log = logging.getLogger(__name__)
+
+#: Version of the graph-building rules; part of the cache key.
+BUILD_VERSION = 1
+
+#: OSM way tags read from a source (everything the rules need, plus what is kept on edges).
+WAY_TAGS: tuple[str, ...] = (
+    "highway",
+    "ref",
+    "name",
+    "oneway",
+    "junction",
+    "maxspeed",
+    "maxspeed:hgv",
+    "access",
+    "hgv",
+    "motor_vehicle",
+    "maxweight",
+    "maxweight:hgv",
+    "area",
+    "lanes",
+)
+
+#: Way tags copied onto graph edges.
+EDGE_TAGS: tuple[str, ...] = ("highway", "ref", "name", "maxspeed", "lanes", "junction")
+
+_ALLOW = {"yes", "designated", "destination", "delivery", "permissive", "agricultural;hgv"}
+_DENY = {"no", "private"}
+_ONEWAY_FORWARD = {"yes", "true", "1"}
+_ONEWAY_BACKWARD = {"-1", "reverse"}
+_NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z]*)\s*$")
+
+
+def parse_maxweight(value: str | None) -> float | None:
+    """Parse an OSM ``maxweight`` value to tonnes (None when absent, ``none`` or unreadable).
+
+    Understands ``"7.5"``, ``"12 t"``, ``"3.5t"``, ``"8000 kg"``, ``"10 st"`` (short tons) and
+    ``"20000 lbs"``.
+    """
+    if value is None:
+        return None
+    match = _NUMBER.match(str(value))
+    if match is None:
+        return None
+    number = float(match.group(1).replace(",", "."))
+    unit = match.group(2).lower()
+    factors = {"": 1.0, "t": 1.0, "kg": 0.001, "st": 0.90718474, "lbs": 0.00045359237}
+    factor = factors.get(unit)
+    return None if factor is None else number * factor
+
+
+def parse_maxspeed(value: str | None) -> float | None:
+    """Parse an OSM ``maxspeed`` value to km/h (None for ``none``, zones or unreadable text)."""
+    if value is None:
+        return None
+    text = str(value).split(";")[0].strip().lower()
+    match = re.match(r"^([0-9]+(?:\.[0-9]+)?)\s*(mph|km/h|kmh|kph)?$", text)
+    if match is None:
+        return None
+    speed = float(match.group(1))
+    if match.group(2) == "mph":
+        speed *= 1.609344
+    return speed if speed > 0 else None
+
+
+def way_rejection(tags: Mapping[str, str], settings: TruckSettings) -> str | None:
+    """Why a truck may not use a way, or None when it may.
+
+    Returns one of ``"class"``, ``"area"``, ``"access"``, ``"maxweight"`` or None.
+    """
+    if tags.get("highway") not in settings.road_classes:
+        return "class"
+    if tags.get("area") == "yes":
+        return "area"
+    hgv = tags.get("hgv")
+    motor = tags.get("motor_vehicle")
+    if hgv in _DENY:
+        return "access"
+    if hgv not in _ALLOW:
+        if motor in _DENY:
+            return "access"
+        if motor not in _ALLOW and tags.get("access") in _DENY:
+            return "access"
+    weight = parse_maxweight(tags.get("maxweight:hgv") or tags.get("maxweight"))
+    if weight is not None and weight < settings.max_weight_t:
+        return "maxweight"
+    return None
+
+
+def way_direction(tags: Mapping[str, str], settings: TruckSettings) -> int:
+    """Direction a truck may travel a way: 1 along its nodes, -1 against them, 0 both ways."""
+    if not settings.respect_oneway:
+        return 0
+    oneway = tags.get("oneway")
+    if oneway in _ONEWAY_FORWARD:
+        return 1
+    if oneway in _ONEWAY_BACKWARD:
+        return -1
+    if oneway is not None:
+        return 0
+    if tags.get("junction") in {"roundabout", "circular"} or tags.get("highway") == "motorway":
+        return 1
+    return 0
+
+
+def way_speed(tags: Mapping[str, str], settings: TruckSettings) -> float:
+    """Truck speed (km/h) on a way: the class speed, capped by a lower posted limit."""
+    speed = settings.speed_for(tags.get("highway"))
+    posted = parse_maxspeed(tags.get("maxspeed:hgv")) or parse_maxspeed(tags.get("maxspeed"))
+    if posted is not None and posted < speed:
+        speed = posted
+    return speed
+
+
+def add_ways(
+    G: nx.MultiDiGraph,
+    ways: Iterable[tuple[int, list[int], dict[str, str]]],
+    coords: Mapping[int, tuple[float, float]],
+    settings: TruckSettings,
+) -> dict[str, int]:
+    """Add OSM ways (already filtered by :func:`way_rejection`) to ``G`` as truck edges.
+
+    A way that references a node missing from ``coords`` (a clipped extract) is cut at that
+    node: every run of two or more consecutive known nodes becomes a piece of road.
+
+    Returns
+    -------
+    dict
+        ``{"ways": n, "cut_ways": n, "missing_node_refs": n}``.
+    """
+    stats = Counter({"ways": 0, "cut_ways": 0, "missing_node_refs": 0})
+    for way_id, refs, tags in ways:
+        nodes = [key for key, _ in groupby(refs)]
+        runs: list[list[int]] = [[]]
+        for node in nodes:
+            if node in coords:
+                runs[-1].append(node)
+            else:
+                stats["missing_node_refs"] += 1
+                if runs[-1]:
+                    runs.append([])
+        pieces = [run for run in runs if len(run) >= 2]
+        if len(pieces) != 1 or len(pieces[0]) != len(nodes):
+            stats["cut_ways"] += 1
+        if not pieces:
+            continue
+        stats["ways"] += 1
+        direction = way_direction(tags, settings)
+        attrs: dict[str, Any] = {"osmid": way_id}
+        attrs.update({k: tags[k] for k in EDGE_TAGS if k in tags})
+        attrs["oneway"] = direction != 0
+        attrs["speed_kph"] = way_speed(tags, settings)
+        for piece in pieces:
+            for node in piece:
+                if node not in G:
+                    lon, lat = coords[node]
+                    G.add_node(node, x=lon, y=lat)
+            path = piece[::-1] if direction == -1 else piece
+            pairs = list(pairwise(path))
+            G.add_edges_from(pairs, **attrs, reversed=False)
+            if direction == 0:
+                G.add_edges_from([(v, u) for u, v in pairs], **attrs, reversed=True)
+    return dict(stats)
+
+
+def _class_rank(highway: str) -> int:
+    order = list(DEFAULT_ROAD_CLASSES)
+    return order.index(highway) if highway in order else len(order)
+
+
+def main_class(highway: Any) -> str:
+    """The most important ``highway`` class of an edge (simplified edges may hold a list)."""
+    if isinstance(highway, list | tuple):
+        values = [str(h) for h in highway]
+        return min(values, key=lambda h: (_class_rank(h), h)) if values else "unknown"
+    return str(highway) if highway is not None else "unknown"
+
+
+def finish_graph(
+    G: nx.MultiDiGraph,
+    settings: TruckSettings,
+    metadata: dict[str, Any],
+    *,
+    what: str,
+) -> nx.MultiDiGraph:
+    """Lengths, travel times, largest strongly connected component, simplification, metadata.
+
+    Parameters
+    ----------
+    G
+        Raw graph: one edge per pair of consecutive nodes, with ``speed_kph`` set and node
+        ``x`` / ``y``; edges may already carry ``length`` (line layers).
+    settings
+        Truck settings used to build ``G`` (stored in the metadata).
+    metadata
+        Source description (``source``, ``sha256``, ...) merged into ``G.graph["clusterloc"]``.
+    what
+        Name of the source for error messages.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The finished truck network.
+    """
+    if G.number_of_edges() == 0:
+        classes = ", ".join(settings.road_classes)
+        raise NetworkError(f"{what}: no road a truck may use among the classes {classes}.")
+    if any("length" not in d for _, _, d in G.edges(data=True)):
+        G = ox.distance.add_edge_lengths(G)
+    for _, _, data in G.edges(data=True):
+        data["travel_time"] = data["length"] / (data["speed_kph"] / 3.6)
+
+    components = nx.number_weakly_connected_components(G)
+    raw_nodes = G.number_of_nodes()
+    raw_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000.0
+    largest = max(nx.strongly_connected_components(G), key=len)
+    G = G.subgraph(largest).copy()
+    kept_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000.0
+    if G.number_of_edges() == 0:
+        raise NetworkError(
+            f"{what}: the truck roads ({raw_km:.1f} km) hold no two places that can be reached "
+            "from each other both ways (only disconnected one-way pieces)."
+        )
+
+    G.graph.pop("simplified", None)
+    G = ox.simplify_graph(G, edge_attr_aggs={"length": sum, "travel_time": sum})
+    for _, _, data in G.edges(data=True):
+        for key, value in list(data.items()):
+            if isinstance(value, list):
+                data[key] = sorted(value, key=str)
+        if isinstance(data.get("speed_kph"), list) or "geometry" in data:
+            hours = data["travel_time"] / 3600.0
+            data["speed_kph"] = data["length"] / 1000.0 / hours if hours else 0.0
+    G.graph["crs"] = "epsg:4326"
+    meta = dict(metadata)
+    meta.update(
+        {
+            "settings": settings.to_dict(),
+            "build_version": BUILD_VERSION,
+            "components": components,
+            "dropped_nodes": raw_nodes - len(largest),
+            "dropped_km": round(float(raw_km - kept_km), 3),
+        }
+    )
+    G.graph["clusterloc"] = meta
+    log.info(
+        "%s: %d nodes, %d edges; %d weak components, %d raw nodes outside the largest "
+        "strongly connected component dropped",
+        what,
+        G.number_of_nodes(),
+        G.number_of_edges(),
+        components,
+        meta["dropped_nodes"],
+    )
+    return G

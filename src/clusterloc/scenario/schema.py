@@ -1,0 +1,350 @@
+"""The scenario file format: pydantic models and the column specs of every table.
+
+A scenario is one YAML file (optionally ``extends:`` another) that names the road
+network, the site tables, commodities, bill of materials, echelon links, policy and
+solver settings. :func:`clusterloc.scenario.load.load_scenario` reads it into a
+:class:`Scenario`; :mod:`clusterloc.scenario.tables` reads and checks the tables against
+:data:`TABLE_COLUMNS`; :mod:`clusterloc.scenario.build` turns both into
+:class:`clusterloc.model.inputs.ModelInputs`.
+
+Unknown keys are rejected everywhere (the error lists the allowed keys). The format is
+documented for users in ``docs/scenario.md``; keep the two in step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
+
+#: Solvers a scenario may name (``solver.name`` and ``--solver``).
+SOLVER_NAMES: tuple[str, ...] = ("highs", "cbc")
+
+#: Reserved site types: every other ``type`` value in the site tables is a facility type.
+SUPPLIER = "supplier"
+MARKET = "market"
+
+#: A table is a path (``"data/sites.csv"``; ``"data/x.gpkg#layer"`` picks a GeoPackage
+#: layer), a list of paths (rows concatenated), or a list of inline rows (mappings).
+TableSpec = str | list[str] | list[dict[str, Any]]
+
+#: Tables a scenario must give (``lanes`` is required when there is no ``network``).
+REQUIRED_TABLES: tuple[str, ...] = ("sites", "supply", "demand", "commodities", "links")
+OPTIONAL_TABLES: tuple[str, ...] = ("bom", "levels", "lanes")
+
+
+class _Strict(BaseModel):
+    """Base of every scenario model: unknown keys are an error."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True)
+
+
+class TruckSpec(_Strict):
+    """Truck network settings; mirrors :class:`clusterloc.network.TruckSettings`.
+
+    Every field is optional; an unset field keeps the ``TruckSettings`` default.
+    ``speeds_kph`` entries are merged into the default speed table.
+    """
+
+    road_classes: list[str] | None = None
+    speeds_kph: dict[str, float] | None = None
+    default_speed_kph: float | None = Field(default=None, gt=0)
+    max_weight_t: float | None = Field(default=None, ge=0)
+    max_snap_m: float | None = Field(default=None, gt=0)
+    detour_factor: float | None = Field(default=None, gt=0)
+    local_speed_kph: float | None = Field(default=None, gt=0)
+    join_tolerance_m: float | None = Field(default=None, ge=0)
+    respect_oneway: bool | None = None
+
+    def settings_dict(self) -> dict[str, Any]:
+        """The fields that were set, for ``TruckSettings.from_dict``."""
+        return {k: v for k, v in self.model_dump().items() if v is not None}
+
+
+class NetworkSpec(_Strict):
+    """Where the road network comes from and how trucks use it."""
+
+    source: str
+    """Road source file: .osm, .osm.bz2, .osm.gz, .osm.pbf, .geojson, .gpkg, .shp."""
+    cache_dir: str | None = None
+    """Folder of built-network caches (default: ``$CLUSTERLOC_CACHE`` or
+    ``~/.cache/clusterloc/networks``)."""
+    truck: TruckSpec = Field(default_factory=TruckSpec)
+
+
+class PolicySpec(_Strict):
+    """Policy settings; mirrors :class:`clusterloc.model.inputs.Policy` field by field."""
+
+    min_open: dict[str, int] = Field(default_factory=dict)
+    max_open: dict[str, int] = Field(default_factory=dict)
+    budget: float | None = Field(default=None, ge=0)
+    max_service_km: float | None = Field(default=None, gt=0)
+    max_service_hours: float | None = Field(default=None, gt=0)
+    local_content_share: float | None = Field(default=None, ge=0, le=1)
+    local_content_types: list[str] = Field(default_factory=lambda: ["plant"])
+    local_content_basis: Literal["weight", "value"] = "weight"
+    co2_price: float = Field(default=0.0, ge=0)
+    co2_cap: float | None = Field(default=None, ge=0)
+    unmet_penalty: float | None = Field(default=None, ge=0)
+    single_sourcing: bool = False
+    fixed_cost_subsidy: dict[str, float] = Field(default_factory=dict)
+
+    @field_validator("min_open", "max_open")
+    @classmethod
+    def _non_negative_counts(cls, value: dict[str, int]) -> dict[str, int]:
+        for key, count in value.items():
+            if count < 0:
+                raise ValueError(f"count for '{key}' must be >= 0, got {count}")
+        return value
+
+    @field_validator("fixed_cost_subsidy")
+    @classmethod
+    def _shares(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, share in value.items():
+            if not 0 <= share <= 1:
+                raise ValueError(f"subsidy for tag '{key}' must be a share in [0, 1], got {share}")
+        return value
+
+
+class SolverSpec(_Strict):
+    """Solver settings (``--solver``, ``--time-limit``, ``--gap`` override them)."""
+
+    name: str = "highs"
+    time_limit: float | None = Field(default=None, gt=0)
+    """Seconds; the best solution found so far is reported when it is reached."""
+    gap: float | None = Field(default=None, ge=0, lt=1)
+    """Relative MIP gap at which the solver stops (0.01 = 1 %)."""
+    threads: int | None = Field(default=None, ge=1)
+    seed: int | None = None
+    msg: bool = False
+    """Show the solver log."""
+
+    @field_validator("name")
+    @classmethod
+    def _known_solver(cls, value: str) -> str:
+        name = value.strip().lower()
+        if name not in SOLVER_NAMES:
+            raise ValueError(f"unknown solver '{value}'; choose one of: {', '.join(SOLVER_NAMES)}")
+        return name
+
+
+class Scenario(_Strict):
+    """One scenario: the network, the tables and the settings of a location study.
+
+    Table keys (``sites``, ``supply``, ``demand``, ``levels``, ``commodities``, ``bom``,
+    ``links``, ``lanes``) take a path, a list of paths, or a list of inline rows; see
+    :data:`TABLE_COLUMNS` for their columns. Paths have already been resolved to absolute
+    paths by the loader. Exactly one of ``network`` and ``lanes`` is given.
+    """
+
+    name: str
+    description: str = ""
+    extends: str | list[str] | None = None
+    """Parent scenario file(s), already merged in by the loader (kept for the record)."""
+    network: NetworkSpec | None = None
+    lanes: TableSpec | None = None
+    sites: TableSpec
+    supply: TableSpec
+    demand: TableSpec
+    commodities: TableSpec
+    links: TableSpec
+    bom: TableSpec | None = None
+    levels: TableSpec | None = None
+    policy: PolicySpec = Field(default_factory=PolicySpec)
+    solver: SolverSpec = Field(default_factory=SolverSpec)
+
+    _path: Path | None = PrivateAttr(default=None)
+    _files: list[Path] = PrivateAttr(default_factory=list)
+
+    @field_validator("name")
+    @classmethod
+    def _name_is_a_word(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("name must not be empty")
+        return value.strip()
+
+    @field_validator(*REQUIRED_TABLES, *OPTIONAL_TABLES, mode="before")
+    @classmethod
+    def _table_shape(cls, value: Any) -> Any:
+        if value is None or isinstance(value, str):
+            return value
+        if isinstance(value, list) and value:
+            if all(isinstance(v, str) for v in value):
+                return value
+            if all(isinstance(v, dict) for v in value):
+                for i, row in enumerate(value):
+                    bad = [k for k in row if not isinstance(k, str)]
+                    if bad:
+                        raise ValueError(f"row {i}: column names must be text, got {bad[0]!r}")
+                return value
+        if isinstance(value, list) and not value:
+            raise ValueError("the table is an empty list")
+        raise ValueError(
+            "a table must be a file path, a list of file paths, or a list of rows (mappings)"
+        )
+
+    @model_validator(mode="after")
+    def _one_cost_source(self) -> Scenario:
+        if self.network is None and self.lanes is None:
+            raise ValueError("give either 'network' (a road source) or 'lanes' (a lane table)")
+        if self.network is not None and self.lanes is not None:
+            raise ValueError("give 'network' or 'lanes', not both")
+        return self
+
+    @property
+    def path(self) -> Path | None:
+        """The scenario file this was loaded from (``None`` for an in-memory scenario)."""
+        return self._path
+
+    @property
+    def files(self) -> list[Path]:
+        """Every YAML file read (the scenario and its ``extends`` parents)."""
+        return list(self._files)
+
+
+# --------------------------------------------------------------------------- tables
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a scenario table.
+
+    Attributes
+    ----------
+    name
+        Column name.
+    kind
+        ``"str"``, ``"float"``, ``"int"`` or ``"bool"``.
+    required
+        The column must be present (and non-empty in every row).
+    default
+        Value used when the column is absent or a cell is empty (optional columns).
+    min, max
+        Inclusive numeric bounds.
+    allow_inf
+        ``inf`` is allowed (e.g. unlimited supply or capacity).
+    choices
+        Allowed values of a string column.
+    """
+
+    name: str
+    kind: Literal["str", "float", "int", "bool"] = "str"
+    required: bool = True
+    default: Any = None
+    min: float | None = None
+    max: float | None = None
+    allow_inf: bool = False
+    choices: tuple[str, ...] | None = None
+    doc: str = ""
+
+
+INF = math.inf
+
+#: Column specs of every scenario table, in documentation order.
+TABLE_COLUMNS: dict[str, tuple[Column, ...]] = {
+    "sites": (
+        Column("site_id", doc="unique id, referenced by the other tables"),
+        Column("name", required=False, default=None, doc="display name (default: site_id)"),
+        Column("type", doc="'supplier', 'market' or a facility type (e.g. hub, plant)"),
+        Column("lon", "float", min=-180, max=180, doc="longitude, EPSG:4326"),
+        Column("lat", "float", min=-90, max=90, doc="latitude, EPSG:4326"),
+        Column(
+            "fixed_cost",
+            "float",
+            required=False,
+            default=0.0,
+            min=0,
+            doc="facilities: fixed cost per period when open",
+        ),
+        Column(
+            "capacity",
+            "float",
+            required=False,
+            default=INF,
+            min=0,
+            allow_inf=True,
+            doc="facilities: throughput (units of output per period); empty = unlimited",
+        ),
+        Column(
+            "handling_cost",
+            "float",
+            required=False,
+            default=0.0,
+            min=0,
+            doc="facilities: cost per unit of throughput",
+        ),
+        Column(
+            "status",
+            required=False,
+            default="candidate",
+            choices=("existing", "candidate", "closed"),
+            doc="facilities: existing (must stay open), candidate, closed",
+        ),
+        Column("tags", required=False, default="", doc="';'-separated labels (region, sez, ...)"),
+    ),
+    "supply": (
+        Column("site_id", doc="a site of type 'supplier'"),
+        Column("commodity"),
+        Column(
+            "supply",
+            "float",
+            required=False,
+            default=INF,
+            min=0,
+            allow_inf=True,
+            doc="units per period; empty = unlimited",
+        ),
+        Column("cost_per_unit", "float", required=False, default=0.0, min=0, doc="purchase cost"),
+        Column("domestic", "bool", required=False, default=False, doc="counts as local content"),
+    ),
+    "demand": (
+        Column("site_id", doc="a site of type 'market'"),
+        Column("commodity"),
+        Column("demand", "float", min=0, doc="units per period"),
+    ),
+    "levels": (
+        Column("site_id", doc="a facility site"),
+        Column("level", doc="size name, e.g. small / large"),
+        Column("fixed_cost", "float", min=0),
+        Column("capacity", "float", min=0, allow_inf=True),
+    ),
+    "commodities": (
+        Column("commodity", doc="unique name"),
+        Column("unit", required=False, default="unit"),
+        Column("weight_t", "float", min=0, doc="tonnes per unit"),
+        Column("rate_per_tkm", "float", required=False, default=0.0, min=0),
+        Column("rate_per_unit_km", "float", required=False, default=0.0, min=0),
+        Column("co2_kg_per_tkm", "float", required=False, default=0.0, min=0),
+        Column("value", "float", required=False, default=0.0, min=0, doc="per unit"),
+    ),
+    "bom": (
+        Column("type", doc="facility type that makes the output"),
+        Column("output", doc="commodity made"),
+        Column("input", doc="commodity consumed"),
+        Column("quantity", "float", min=0, doc="units of input per unit of output"),
+        Column("yield", "float", required=False, default=1.0, min=0, max=1),
+    ),
+    "links": (
+        Column("from_type", doc="'supplier' or a facility type"),
+        Column("to_type", doc="'market' or a facility type"),
+        Column("commodity", required=False, default="", doc="empty = any commodity"),
+    ),
+    "lanes": (
+        Column("origin", doc="site id"),
+        Column("destination", doc="site id"),
+        Column("km", "float", min=0, allow_inf=True),
+        Column("hours", "float", min=0, allow_inf=True),
+        Column(
+            "cost_per_unit",
+            "float",
+            required=False,
+            default=None,
+            min=0,
+            doc="explicit transport cost per unit (overrides rate x km)",
+        ),
+        Column("commodity", required=False, default=None, doc="lane applies to this one only"),
+    ),
+}
