@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/bench_matrix.py [--nodes N] [--origins K] [--repeat R] [--seed S]
-    python benchmarks/bench_matrix.py --graph PATH [--origins K]   # a real OSM source
+    python benchmarks/bench_matrix.py --graph PATH [--classes a,b,...]  # a real road source
 
 All three methods compute the same thing: for ``K`` origins and every node of the graph,
 the shortest road length (m) **and** the shortest travel time (s), i.e. two single-source
@@ -14,12 +14,16 @@ searches per origin.
   Only the calls are timed; copying each result dict into the comparison matrix is not.
 * scipy: ``scipy.sparse.csgraph.dijkstra(csr, indices=origins)`` once per weight on the
   CSR matrices clusterloc built (node ids already mapped to indices).
-* clusterloc: ``RoadNetwork.matrices(origin_nodes, all_nodes)`` including its per-call work
-  (node id → index mapping, duplicate handling, unit conversion); the once-per-graph CSR
-  build is timed and reported separately.
+* clusterloc: ``RoadNetwork.matrices(origin_nodes, all_nodes)`` as a user calls it,
+  including its per-call work (node id → index mapping, duplicate handling, unit
+  conversion, and - for a job this size - forking workers that run the Dijkstra calls on
+  all CPUs, the two weights side by side); the once-per-graph CSR build is timed and
+  reported separately. ``matrices(..., workers=1)`` (one process) is timed too.
 
-scipy and clusterloc are timed ``--repeat`` times, interleaved (best of each kept);
-networkx once. Without
+scipy and the two clusterloc variants are timed ``--repeat`` times, interleaved (best of
+each kept); networkx once. The JSON ``seconds_*`` are wall-clock seconds
+(``time.perf_counter``); CPU seconds of the single-process methods are printed beside
+them, with the load average, since other jobs on a shared machine stretch wall time. Without
 ``--graph`` the graph is a synthetic road network (see :func:`make_road_graph`). Peak
 memory is the process's peak resident set size (``resource.getrusage().ru_maxrss``).
 
@@ -33,6 +37,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import resource
 import sys
 import time
@@ -44,7 +49,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from clusterloc.network.routing import RoadNetwork
+from clusterloc.network.routing import RoadNetwork, available_cpus
 
 #: Truck speeds (km/h) per class of the synthetic graph (clusterloc's defaults).
 CLASS_SPEED_KPH = {
@@ -192,11 +197,14 @@ def _grid_graph(side: int, rng: np.random.Generator) -> nx.MultiDiGraph:
     return G.subgraph(largest).copy()
 
 
-def load_real_graph(path: Path) -> nx.MultiDiGraph:
-    """A real OSM source through clusterloc's loader (default truck settings)."""
-    from clusterloc.network import graph_from_file
+def load_real_graph(path: Path, classes: str | None) -> nx.MultiDiGraph:
+    """A real road source through clusterloc's loader (truck settings, optional classes)."""
+    from clusterloc.network import TruckSettings, graph_from_file
 
-    return graph_from_file(path)
+    if not classes:
+        return graph_from_file(path)
+    road_classes = tuple(c.strip() for c in classes.split(",") if c.strip())
+    return graph_from_file(path, TruckSettings(road_classes=road_classes))
 
 
 def peak_rss_mb() -> float:
@@ -204,10 +212,11 @@ def peak_rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
-def timed(fn: Any) -> tuple[float, Any]:
-    t0 = time.perf_counter()
+def timed(fn: Any) -> tuple[float, float, Any]:
+    """(CPU seconds of this process, wall seconds, result) of one call."""
+    c0, w0 = time.process_time(), time.perf_counter()
     result = fn()
-    return time.perf_counter() - t0, result
+    return time.process_time() - c0, time.perf_counter() - w0, result
 
 
 def rel_diff(ours: np.ndarray, ref: np.ndarray) -> float:
@@ -226,15 +235,17 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     parser.add_argument("--origins", type=int, default=200, help="origins (targets: all nodes)")
     parser.add_argument("--repeat", type=int, default=3, help="timed runs of scipy/clusterloc")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--graph", type=Path, help="a real OSM source instead (graph_from_file)")
+    parser.add_argument("--graph", type=Path, help="a real road source instead (graph_from_file)")
+    parser.add_argument("--classes", help="with --graph: comma-separated OSM highway classes")
     args = parser.parse_args(argv)
 
     def say(text: str) -> None:
         print(text, flush=True)
 
+    say(f"load average at start (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} CPUs")
     t0 = time.perf_counter()
     if args.graph is not None:
-        G = load_real_graph(args.graph)
+        G = load_real_graph(args.graph, args.classes)
         source = str(args.graph)
     else:
         G = make_road_graph(args.nodes, seed=args.seed)
@@ -270,54 +281,85 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     def clusterloc_matrices() -> tuple[np.ndarray, np.ndarray]:
         return net.matrices(origins, all_nodes)
 
-    # Interleaved runs, so both methods see the same machine load; best of each kept.
-    # Results of the previous run are dropped first, so at most one copy is held.
-    seconds_scipy = seconds_cl = math.inf
-    sp_res: Any = None
-    cl_res: Any = None
+    def clusterloc_one_process() -> tuple[np.ndarray, np.ndarray]:
+        return net.matrices(origins, all_nodes, workers=1)
+
+    methods = {
+        "scipy": bare_scipy,
+        "clusterloc": clusterloc_matrices,
+        "clusterloc_1": clusterloc_one_process,
+    }
+    # Interleaved runs, so all methods see the same machine load; best of each kept.
+    # Results of the previous run are dropped first, so at most one copy each is held.
+    wall = dict.fromkeys(methods, math.inf)
+    cpu = dict.fromkeys(methods, math.inf)
+    results: dict[str, Any] = dict.fromkeys(methods)
     for _ in range(args.repeat):
-        sp_res = None
-        t_sp, sp_res = timed(bare_scipy)
-        cl_res = None
-        t_cl, cl_res = timed(clusterloc_matrices)
-        seconds_scipy, seconds_cl = min(seconds_scipy, t_sp), min(seconds_cl, t_cl)
-    sp_len, sp_time = sp_res
-    km, hours = cl_res
-    del sp_res, cl_res
-    say(f"scipy csgraph.dijkstra x2 weights: {seconds_scipy:.2f} s (best of {args.repeat})")
-    say(f"clusterloc RoadNetwork.matrices: {seconds_cl:.2f} s (best of {args.repeat})")
-    diff_scipy = max(rel_diff(km * 1000.0, sp_len), rel_diff(hours * 3600.0, sp_time))
-    del sp_len, sp_time
+        for name, fn in methods.items():
+            results[name] = None
+            c, w, results[name] = timed(fn)
+            cpu[name], wall[name] = min(cpu[name], c), min(wall[name], w)
+    sp_len, sp_time = results.pop("scipy")
+    km, hours = results.pop("clusterloc")
+    one_km, one_hours = results.pop("clusterloc_1")
+    say(
+        f"scipy csgraph.dijkstra x2 weights: {wall['scipy']:.2f} s "
+        f"(CPU {cpu['scipy']:.2f} s; best of {args.repeat})"
+    )
+    say(
+        f"clusterloc RoadNetwork.matrices: {wall['clusterloc']:.2f} s "
+        f"(up to {available_cpus()} processes; best of {args.repeat})"
+    )
+    say(
+        f"clusterloc RoadNetwork.matrices(workers=1): {wall['clusterloc_1']:.2f} s "
+        f"(CPU {cpu['clusterloc_1']:.2f} s; best of {args.repeat})"
+    )
+    diff_scipy = max(
+        rel_diff(km * 1000.0, sp_len),
+        rel_diff(hours * 3600.0, sp_time),
+        rel_diff(one_km * 1000.0, sp_len),
+        rel_diff(one_hours * 3600.0, sp_time),
+    )
+    del sp_len, sp_time, one_km, one_hours
 
     # tracemalloc slows allocation-heavy code, so it gets its own untimed calls.
     traced = {}
-    for name, fn in (("scipy", bare_scipy), ("clusterloc", clusterloc_matrices)):
+    for name in ("scipy", "clusterloc_1"):
         tracemalloc.start()
-        fn()
+        methods[name]()
         traced[name] = tracemalloc.get_traced_memory()[1] / 2**20
         tracemalloc.stop()
     say(
         f"peak traced allocation of one call (tracemalloc): scipy {traced['scipy']:.0f} MB, "
-        f"clusterloc {traced['clusterloc']:.0f} MB"
+        f"clusterloc (workers=1) {traced['clusterloc_1']:.0f} MB"
     )
 
     # --- networkx single-source loop (both weights), every origin
     col = {node: i for i, node in enumerate(all_nodes.tolist())}
     nx_len = np.full((k, len(nodes)), np.inf)
     nx_time = np.full((k, len(nodes)), np.inf)
-    seconds_nx = 0.0
+    seconds_nx = wall_nx = 0.0
     t_report = time.perf_counter()
     for r, s in enumerate(origins):
         for weight, out in (("length", nx_len), ("travel_time", nx_time)):
-            t0 = time.perf_counter()
+            c0, w0 = time.process_time(), time.perf_counter()
             dist = nx.single_source_dijkstra_path_length(G, s, weight=weight)
-            seconds_nx += time.perf_counter() - t0
+            seconds_nx += time.process_time() - c0
+            wall_nx += time.perf_counter() - w0
             cols = np.fromiter((col[t] for t in dist), dtype=np.int64, count=len(dist))
             out[r, cols] = np.fromiter(dist.values(), dtype=float, count=len(dist))
         if time.perf_counter() - t_report > 30:
-            say(f"  networkx: {r + 1}/{k} origins, {seconds_nx:.0f} s so far")
+            say(f"  networkx: {r + 1}/{k} origins, {seconds_nx:.0f} s CPU so far")
             t_report = time.perf_counter()
-    say(f"networkx single_source_dijkstra loop x2 weights: {seconds_nx:.1f} s (all {k} origins)")
+    say(
+        f"networkx single_source_dijkstra loop x2 weights: {seconds_nx:.1f} s CPU, "
+        f"{wall_nx:.1f} s wall (all {k} origins)"
+    )
+    say(
+        f"single-process ratios: networkx / clusterloc(workers=1) = "
+        f"{wall_nx / wall['clusterloc_1']:.1f}x wall, {seconds_nx / cpu['clusterloc_1']:.1f}x CPU; "
+        f"clusterloc(workers=1) / scipy = {wall['clusterloc_1'] / wall['scipy']:.3f} wall"
+    )
 
     max_rel = max(rel_diff(km * 1000.0, nx_len), rel_diff(hours * 3600.0, nx_time))
     say(f"max relative difference clusterloc vs networkx: {max_rel:.3g}")
@@ -327,17 +369,20 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     result = {
         "nodes": len(nodes),
         "origins": k,
-        "seconds_networkx": round(seconds_nx, 3),
-        "seconds_scipy": round(seconds_scipy, 3),
-        "seconds_clusterloc": round(seconds_cl, 3),
-        "speedup_vs_networkx": round(seconds_nx / seconds_cl, 1),
-        "overhead_vs_scipy": round(seconds_cl / seconds_scipy, 3),
+        "seconds_networkx": round(wall_nx, 3),
+        "seconds_scipy": round(wall["scipy"], 3),
+        "seconds_clusterloc": round(wall["clusterloc"], 3),
+        "speedup_vs_networkx": round(wall_nx / wall["clusterloc"], 1),
+        "overhead_vs_scipy": round(wall["clusterloc"] / wall["scipy"], 3),
         "max_rel_diff": max_rel,
         "peak_mb": round(peak_rss_mb(), 1),
     }
+    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    say(f"load average at end (1/5/15 min): {os.getloadavg()}")
     say(
         f"csr_build_seconds={csr_build:.2f} edges={G.number_of_edges()} "
-        f"peak_mb is ru_maxrss of the whole process (graph + all three methods)"
+        f"peak_mb is ru_maxrss of the whole process (graph + all three methods); "
+        f"largest matrix worker process: {children_mb:.0f} MB"
     )
     print(json.dumps(result), flush=True)
     return result

@@ -394,7 +394,8 @@ def build_summary(
     for key in ("fixed", "transport", "handling", "co2", "unmet"):
         costs.setdefault(key, 0.0)
     open_rows = sites[sites["open"] & ~sites["type"].isin([SUPPLIER, MARKET])]
-    by_type = {str(k): int(v) for k, v in open_rows.groupby("type").size().items()}
+    counts = open_rows.groupby("type").size()
+    by_type = {t: int(counts.get(t, 0)) for t in built.tables.facility_types}
     service = getattr(solution, "service", None) or sol_summary.get("service") or {}
     unmet = getattr(solution, "unmet", None)
     unmet_units = (
@@ -432,12 +433,13 @@ def build_summary(
             "solve": float(seconds_sol.get("solve", 0.0)),
             "total": 0.0,
         },
-        "solver": {
-            "name": solver.name,
+        "solver": solver.name,
+        "solver_settings": {
             "time_limit": solver.time_limit,
             "gap": solver.gap,
             "threads": solver.threads,
             "seed": solver.seed,
+            "version": (getattr(solution, "solver", {}) or {}).get("version"),
         },
         "versions": package_versions(),
         "inputs": input_hashes(built),
@@ -565,10 +567,20 @@ def write_run(
     -------
     pathlib.Path
         The run folder.
+
+    Raises
+    ------
+    OutputExistsError
+        ``out`` exists and ``force`` is false.
+    InfeasibleError, NoSolutionError
+        The result has no solution (nothing is written).
     """
     from clusterloc.outputs.runfolder import atomic_run_dir
     from clusterloc.outputs.tables import write_tables
 
+    # An infeasible or unsolved run has nothing to write: raise its error instead.
+    if hasattr(result.solution, "raise_for_status"):
+        result.solution.raise_for_status()
     with atomic_run_dir(out, force=force) as tmp:
         write_tables(result, tmp)
         if maps:

@@ -17,8 +17,6 @@ Runner = Callable[..., subprocess.CompletedProcess[str]]
 
 
 def _exe() -> list[str]:
-    if os.environ.get("C1_DEV_CLI"):
-        return [sys.executable, os.environ["C1_DEV_CLI"]]
     exe = Path(sys.executable).with_name("clusterloc")
     if exe.exists():
         return [str(exe)]

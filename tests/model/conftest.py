@@ -63,7 +63,13 @@ def make_chain(demand: float = 10.0, **policy: Any) -> ModelInputs:
         }
     )
     bom = pd.DataFrame(
-        {"type": ["plant"], "output": ["car"], "input": ["steel"], "quantity": [2.0], "yield": [0.8]}
+        {
+            "type": ["plant"],
+            "output": ["car"],
+            "input": ["steel"],
+            "quantity": [2.0],
+            "yield": [0.8],
+        }
     )
     lanes = pd.DataFrame(
         {

@@ -86,3 +86,16 @@ def test_unmet_allowed_is_not_infeasible(chain: Callable[..., ModelInputs]) -> N
     inputs.facilities.loc[inputs.facilities["type"] == "plant", "capacity"] = 4.0
     sol = LocationModel.from_inputs(inputs).solve().raise_for_status()
     assert sol.unmet["unmet"].sum() == pytest.approx(2.0)
+
+
+def test_infeasible_summary_is_plain(chain: Callable[..., ModelInputs]) -> None:
+    import json
+
+    sol = LocationModel.from_inputs(chain(co2_cap=10.0)).solve()
+    summary = json.loads(json.dumps(sol.summary()))
+    assert summary["status"] == "infeasible"
+    assert summary["objective"] is None
+    assert any(c["kind"] == "co2_cap" for c in summary["causes"])
+    assert summary["diagnosis"][0].startswith("The CO2 cap of 10 t")
+    quiet = LocationModel.from_inputs(chain(co2_cap=10.0)).solve(explain=False)
+    assert quiet.status == "infeasible" and quiet.causes == []

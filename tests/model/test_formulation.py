@@ -11,7 +11,10 @@ import pytest
 
 from clusterloc.model import LocationModel, ModelInputs, find_cbc, make_solver
 
-SOLVERS = ["highs", pytest.param("cbc", marks=pytest.mark.skipif(find_cbc() is None, reason="no CBC binary"))]
+SOLVERS = [
+    "highs",
+    pytest.param("cbc", marks=pytest.mark.skipif(find_cbc() is None, reason="no CBC binary")),
+]
 
 
 def _open(sol) -> set[str]:  # type: ignore[no-untyped-def]
@@ -62,7 +65,14 @@ def test_chain_with_bom(chain: Callable[..., ModelInputs], solver: str) -> None:
     assert _open(sol) == {"P1", "W1"}
     assert sol.objective == pytest.approx(325.0)
     assert sol.costs == pytest.approx(
-        {"fixed": 120.0, "transport": 90.0, "handling": 15.0, "purchase": 100.0, "co2": 0.0, "unmet": 0.0}
+        {
+            "fixed": 120.0,
+            "transport": 90.0,
+            "handling": 15.0,
+            "purchase": 100.0,
+            "co2": 0.0,
+            "unmet": 0.0,
+        }
     )
     flows = sol.flows.set_index(["origin", "destination", "commodity"])
     # 10 cars need 10 * 2 / 0.8 = 25 steel, all from the cheap import supplier
@@ -83,10 +93,14 @@ def test_local_content_floor(chain: Callable[..., ModelInputs]) -> None:
     assert flows.loc[("S1", "P1", "steel"), "quantity"] == pytest.approx(12.5)
 
 
-def test_local_content_by_value_counts_cluster_facilities(chain: Callable[..., ModelInputs]) -> None:
+def test_local_content_by_value_counts_cluster_facilities(
+    chain: Callable[..., ModelInputs],
+) -> None:
     # at the warehouse, every input comes from a plant (in the cluster): a floor of 100 %
     # by value there costs nothing
-    inputs = chain(local_content_share=1.0, local_content_types=["warehouse"], local_content_basis="value")
+    inputs = chain(
+        local_content_share=1.0, local_content_types=["warehouse"], local_content_basis="value"
+    )
     sol = LocationModel.from_inputs(inputs).solve().raise_for_status()
     assert sol.objective == pytest.approx(325.0)
 
@@ -144,7 +158,12 @@ def test_existing_site_stays_open(chain: Callable[..., ModelInputs]) -> None:
 
 def test_capacity_levels(chain: Callable[..., ModelInputs]) -> None:
     levels = pd.DataFrame(
-        {"site_id": ["P1", "P1"], "level": ["small", "large"], "fixed_cost": [40.0, 100.0], "capacity": [5.0, 20.0]}
+        {
+            "site_id": ["P1", "P1"],
+            "level": ["small", "large"],
+            "fixed_cost": [40.0, 100.0],
+            "capacity": [5.0, 20.0],
+        }
     )
     big = dataclasses.replace(chain(10.0), levels=levels)
     sol = LocationModel.from_inputs(big).solve().raise_for_status()
@@ -209,7 +228,9 @@ def test_max_service_km_drops_long_lanes() -> None:
     m = LocationModel.from_cost_matrix(cost, [0.0, 0.0], [10.0, 10.0], [1.0, 1.0])
     lanes = m.inputs.lanes
     km = {("F1", "C1"): 1.0, ("F1", "C2"): 2.0, ("F2", "C1"): 50.0, ("F2", "C2"): 3.0}
-    lanes["km"] = [km.get((o, d), 0.0) for o, d in zip(lanes["origin"], lanes["destination"], strict=True)]
+    lanes["km"] = [
+        km.get((o, d), 0.0) for o, d in zip(lanes["origin"], lanes["destination"], strict=True)
+    ]
     m.inputs.policy.max_service_km = 10.0
     sol = m.solve().raise_for_status()
     flows = sol.flows.set_index(["origin", "destination"])
@@ -224,14 +245,29 @@ def test_multi_commodity_pass_through_warehouse() -> None:
     # two commodities pass through one warehouse; capacity counts both
     inputs = ModelInputs(
         commodities=pd.DataFrame({"commodity": ["a", "b"], "rate_per_unit_km": [1.0, 2.0]}),
-        links=pd.DataFrame({"from_type": ["supplier", "warehouse"], "to_type": ["warehouse", "market"]}),
-        suppliers=pd.DataFrame({"site_id": ["S", "S"], "commodity": ["a", "b"], "supply": [10.0, 10.0]}),
-        markets=pd.DataFrame({"site_id": ["M", "M"], "commodity": ["a", "b"], "demand": [3.0, 4.0]}),
+        links=pd.DataFrame(
+            {"from_type": ["supplier", "warehouse"], "to_type": ["warehouse", "market"]}
+        ),
+        suppliers=pd.DataFrame(
+            {"site_id": ["S", "S"], "commodity": ["a", "b"], "supply": [10.0, 10.0]}
+        ),
+        markets=pd.DataFrame(
+            {"site_id": ["M", "M"], "commodity": ["a", "b"], "demand": [3.0, 4.0]}
+        ),
         facilities=pd.DataFrame(
-            {"site_id": ["W1", "W2"], "type": "warehouse", "fixed_cost": [5.0, 1.0], "capacity": [7.0, 5.0]}
+            {
+                "site_id": ["W1", "W2"],
+                "type": "warehouse",
+                "fixed_cost": [5.0, 1.0],
+                "capacity": [7.0, 5.0],
+            }
         ),
         lanes=pd.DataFrame(
-            {"origin": ["S", "S", "W1", "W2"], "destination": ["W1", "W2", "M", "M"], "km": [1.0, 1.0, 1.0, 2.0]}
+            {
+                "origin": ["S", "S", "W1", "W2"],
+                "destination": ["W1", "W2", "M", "M"],
+                "km": [1.0, 1.0, 1.0, 2.0],
+            }
         ),
     )
     sol = LocationModel.from_inputs(inputs).solve().raise_for_status()

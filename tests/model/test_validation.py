@@ -58,7 +58,12 @@ def test_text_in_numeric_column(chain: Callable[..., ModelInputs]) -> None:
 def test_bom_unknown_commodity(chain: Callable[..., ModelInputs]) -> None:
     inputs = chain()
     inputs.bom = pd.concat(
-        [inputs.bom, pd.DataFrame({"type": ["plant"], "output": ["car"], "input": ["glass"], "quantity": [1.0]})],
+        [
+            inputs.bom,
+            pd.DataFrame(
+                {"type": ["plant"], "output": ["car"], "input": ["glass"], "quantity": [1.0]}
+            ),
+        ],
         ignore_index=True,
     )
     _raises(inputs, "bom", "row 1", "'glass'", "commodity")
@@ -73,11 +78,23 @@ def test_lane_to_unknown_site(chain: Callable[..., ModelInputs]) -> None:
 def test_type_with_no_way_to_market(chain: Callable[..., ModelInputs]) -> None:
     inputs = chain()
     inputs.facilities = pd.concat(
-        [inputs.facilities, pd.DataFrame({"site_id": ["D1"], "type": ["depot"], "capacity": [5.0], "fixed_cost": [1.0], "handling_cost": [0.0]})],
+        [
+            inputs.facilities,
+            pd.DataFrame(
+                {
+                    "site_id": ["D1"],
+                    "type": ["depot"],
+                    "capacity": [5.0],
+                    "fixed_cost": [1.0],
+                    "handling_cost": [0.0],
+                }
+            ),
+        ],
         ignore_index=True,
     )
     inputs.links = pd.concat(
-        [inputs.links, pd.DataFrame({"from_type": ["plant"], "to_type": ["depot"]})], ignore_index=True
+        [inputs.links, pd.DataFrame({"from_type": ["plant"], "to_type": ["depot"]})],
+        ignore_index=True,
     )
     _raises(inputs, "facilities", "row 3", "'D1'", "'depot'", "no chain of links to any market")
 

@@ -9,6 +9,7 @@ import networkx as nx
 import numpy as np
 import osmnx as ox
 import pandas as pd
+import pyproj
 import pytest
 
 from clusterloc.errors import InputError, SnapError
@@ -137,3 +138,47 @@ def test_bad_site_tables_are_input_errors(net: RoadNetwork) -> None:
     twice = pd.DataFrame({"site_id": ["x", "x"], "lon": [-102.29, -102.3], "lat": [21.88, 21.9]})
     with pytest.raises(InputError, match="destinations table lists site 'x' more than once"):
         lane_table(net, good, twice)
+
+
+@pytest.fixture(scope="module")
+def kz_net(osm_dir: Path) -> RoadNetwork:
+    from clusterloc.network import graph_from_file
+
+    return RoadNetwork(graph_from_file(osm_dir / "kz_republic_roads_KAZ01-23.geojson"))
+
+
+@pytest.fixture(scope="module")
+def kz_cities(osm_dir: Path) -> pd.DataFrame:
+    cities = pd.read_csv(osm_dir / "kz_cities_geonames_pop5000.csv").drop_duplicates("name")
+    return cities.rename(columns={"name": "site_id"})[["site_id", "lon", "lat"]]
+
+
+def test_kz_city_lanes_are_door_to_door_and_never_shorter_than_straight(
+    kz_net: RoadNetwork, kz_cities: pd.DataFrame
+) -> None:
+    names = ["Astana", "Almaty", "Karagandy", "Pavlodar", "Semey", "Aktobe", "Oral", "Atyrau"]
+    sites = kz_cities.set_index("site_id").loc[names].reset_index()
+    table = lane_table(kz_net, sites, sites)
+    assert len(table) == len(names) * (len(names) - 1)
+    assert np.isfinite(table["km"]).all() and table.attrs["unreachable"] == []
+
+    xy = sites.set_index("site_id")
+    o, d = xy.loc[table["origin"]], xy.loc[table["destination"]]
+    geod = pyproj.Geod(ellps="sphere")
+    _, _, straight_m = geod.inv(o["lon"], o["lat"], d["lon"], d["lat"])
+    straight_km = np.asarray(straight_m) / 1000.0
+    assert (table["km"].to_numpy() >= straight_km * (1 - 1e-5)).all()
+    # Trucks on trunk roads: door-to-door average speed between the local and trunk speed.
+    speed = table["km"] / table["hours"]
+    assert speed.between(30.0, 80.0).all()
+    astana_almaty = table[(table["origin"] == "Astana") & (table["destination"] == "Almaty")]
+    assert astana_almaty["road_km"].iloc[0] > 1000.0
+
+
+def test_a_city_hundreds_of_km_from_the_republican_roads_is_named(
+    kz_net: RoadNetwork, kz_cities: pd.DataFrame
+) -> None:
+    # Shymkent lies over 400 km from the nearest node of the 23-road layer.
+    sites = kz_cities.set_index("site_id").loc[["Astana", "Shymkent"]].reset_index()
+    with pytest.raises(SnapError, match=r"site 'Shymkent' is 4\d\d\.\d km .*\(limit 20 km\)"):
+        lane_table(kz_net, sites, sites)

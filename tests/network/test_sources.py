@@ -20,7 +20,8 @@ import shapely
 from clusterloc.errors import InputError, NetworkError
 from clusterloc.network import TruckSettings, edges_geodataframe, graph_from_file, graph_info
 from clusterloc.network.lines import great_circle_m
-from clusterloc.network.online import graph_from_osmnx, truck_filter
+from clusterloc.network.online import graph_from_bbox, graph_from_osmnx, truck_filter
+from clusterloc.network.osm_pbf import read_osm_roads
 from clusterloc.network.truck import WAY_TAGS
 
 # ---------------------------------------------------------------- helpers
@@ -104,6 +105,14 @@ def test_graph_has_the_osmnx_compatible_attributes(fixtures: Path) -> None:
         assert data["speed_kph"] > 0
         assert data["travel_time"] == pytest.approx(data["length"] / (data["speed_kph"] / 3.6))
         assert data["highway"]
+    for u, v, data in G.edges(data=True):
+        xy = shapely.get_coordinates(data["geometry"]) if "geometry" in data else None
+        if xy is None:
+            continue  # a straight edge between two junctions
+        assert tuple(xy[0]) == (G.nodes[u]["x"], G.nodes[u]["y"])
+        assert tuple(xy[-1]) == (G.nodes[v]["x"], G.nodes[v]["y"])
+        along = great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1]).sum()
+        assert along == pytest.approx(data["length"], rel=1e-9)
     names = {str(d.get("name")) for _, _, d in G.edges(data=True) if d.get("name")}
     assert names, "street names are kept on edges"
     meta = G.graph["clusterloc"]
@@ -120,6 +129,15 @@ def test_clipped_pbf_extract_builds_with_ways_cut_at_missing_nodes(helsinki: Pat
     assert meta["ways"]["missing_node_refs"] > 0
     assert len(G) > 20 and nx.is_strongly_connected(G)
     assert all("x" in d and "y" in d for _, d in G.nodes(data=True))
+
+
+def test_node_scan_and_pyosmium_id_filter_read_the_same_nodes(helsinki: Path) -> None:
+    settings = TruckSettings()
+    scanned = read_osm_roads(helsinki, settings, id_filter=False)
+    filtered = read_osm_roads(helsinki, settings, id_filter=True)
+    assert scanned.coords == filtered.coords
+    assert len(scanned.coords) > 100
+    assert scanned.ways == filtered.ways
 
 
 def test_clipped_xml_extract_builds_where_osmnx_fails(fixtures: Path, tmp_path: Path) -> None:
@@ -267,6 +285,11 @@ def test_osmnx_graph_conversion_equals_the_file_builder(fixtures: Path) -> None:
     assert total_km(G) == pytest.approx(total_km(F), rel=1e-9)
 
 
+def test_bbox_in_the_wrong_order_is_refused_before_any_download() -> None:
+    with pytest.raises(NetworkError, match="west < east"):
+        graph_from_bbox((72.0, 50.0, 71.0, 51.0))
+
+
 # ---------------------------------------------------------------- bad input
 
 
@@ -314,6 +337,7 @@ def test_not_xml(tmp_path: Path) -> None:
         graph_from_file(path)
 
 
+@pytest.mark.filterwarnings("ignore:'crs' was not provided")
 def test_line_layer_without_crs(tmp_path: Path) -> None:
     layer = gpd.GeoDataFrame(
         {"ref": ["A1"]}, geometry=[shapely.LineString([(0, 0), (1000, 0)])], crs=None

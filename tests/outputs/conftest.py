@@ -241,3 +241,14 @@ def run_facts() -> dict[str, Any]:
         "hostile_commodity": dict(HOSTILE_COMMODITY),
         "chosen_names": [s[1] for s in SITES if s[2] not in ("supplier", "market") and s[4]],
     }
+
+
+@pytest.fixture
+def colocated_run_dir(tmp_path: Path) -> Path:
+    """The fixture run with the Almaty plant moved onto the Kostanay plant's location."""
+    run = write_run(tmp_path / "colocated")
+    gpkg = run / "results.gpkg"
+    sites = gpd.read_file(gpkg, layer="sites")
+    sites.loc[sites["site_id"] == "P_ALA", "geometry"] = Point(CITIES["Kostanay"])
+    sites.to_file(gpkg, layer="sites", driver="GPKG", engine="pyogrio")
+    return run

@@ -16,15 +16,18 @@ import os
 import select
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pytest
 from matplotlib import image as mpimg
 
+from clusterloc.outputs.htmlmap import network_geojson
 from clusterloc.outputs.maps import draw_maps
 
 pytestmark = pytest.mark.browser
@@ -252,7 +255,7 @@ def test_map_renders_offline_with_every_site_and_flow(
     )
     assert count("document.querySelectorAll('.cl-site.cl-cat-market').length") == 5
     assert count("document.querySelectorAll('.cl-site.cl-cat-supplier').length") == 2
-    # One SVG path per flow line plus one per road edge (14 roads in the fixture).
+    # One SVG path per flow line plus one per named road (14 in the fixture).
     assert count("document.querySelectorAll('.leaflet-overlay-pane path').length") == (
         run_facts["n_flows"] + 14
     )
@@ -347,3 +350,85 @@ def test_hostile_names_are_shown_as_text_and_never_run(
     assert browser.events_named("Runtime.exceptionThrown") == []
     urls = _request_urls(browser)
     assert all(u.startswith(("file:", "data:")) for u in urls), urls
+
+
+def test_colocated_facilities_fan_out_and_share_a_label(
+    browser: Browser, colocated_run_dir: Path, run_facts: dict[str, Any]
+) -> None:
+    draw_maps(colocated_run_dir)
+    _load(browser, colocated_run_dir / "map.html")
+    boxes = browser.evaluate(
+        """[...document.querySelectorAll('.cl-site.cl-open.cl-type-plant')].map(e => {
+            const r = e.getBoundingClientRect();
+            return [r.left, r.top, r.right, r.bottom];
+        })"""
+    )
+    assert len(boxes) == 2
+    (l1, t1, r1, b1), (l2, t2, r2, b2) = boxes
+    overlap_x = max(0, min(r1, r2) - max(l1, l2))
+    overlap_y = max(0, min(b1, b2) - max(t1, t2))
+    assert overlap_x * overlap_y == 0, f"co-located plants hide each other: {boxes}"
+    labels = browser.evaluate("[...document.querySelectorAll('.cl-label')].map(e => e.innerText)")
+    assert len(labels) == run_facts["n_chosen"] - 1
+    shared = [t for t in labels if "Kostanay assembly" in t]
+    assert len(shared) == 1 and "Almaty assembly" in shared[0]
+
+
+@pytest.mark.slow
+def test_real_run_map_shows_the_solution(
+    browser: Browser, shared_dir: Path, repo_dir: Path, tmp_path: Path
+) -> None:
+    """End to end: ``clusterloc solve`` on the KZ auto scenario, then its map in Chromium."""
+    exe = shutil.which("clusterloc", path=str(Path(sys.executable).parent)) or shutil.which(
+        "clusterloc"
+    )
+    if exe is None:
+        pytest.skip("the clusterloc console script is not installed")
+    out = tmp_path / "kz_run"
+    env = {**os.environ, "CLUSTERLOC_SHARED": str(shared_dir)}
+    # The generous snap limit keeps this test about the maps: sites that the road layer
+    # does not reach are priced off-road, which does not change what a map must show.
+    proc = subprocess.run(
+        [
+            exe,
+            "solve",
+            str(repo_dir / "models" / "kz_auto" / "base.yaml"),
+            "--out",
+            str(out),
+            "--set",
+            "network.truck.max_snap_m=600000",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    summary = json.loads((out / "summary.json").read_text())
+    sites = gpd.read_file(out / "results.gpkg", layer="sites")
+    routes = gpd.read_file(out / "results.gpkg", layer="routes")
+    network = gpd.read_file(out / "results.gpkg", layer="network")
+    facilities = ~sites["type"].isin(["supplier", "market"])
+
+    _load(browser, out / "map.html")
+    urls = _request_urls(browser)
+    assert all(u.startswith(("file:", "data:")) for u in urls), urls
+    assert browser.evaluate("document.querySelectorAll('.cl-site').length") == len(sites)
+    chosen = browser.evaluate(
+        "document.querySelectorAll('.cl-site.cl-open.cl-cat-facility').length"
+    )
+    assert chosen == len(summary["open_sites"]) == int((facilities & sites["open"]).sum())
+    paths = browser.evaluate("document.querySelectorAll('.leaflet-overlay-pane path').length")
+    # One path per flow lane, plus the road layer (edges merged by road class and name).
+    road_features = len(network_geojson(network)["features"])
+    assert 0 < road_features <= len(network)
+    assert paths == len(routes) + road_features
+    png = browser.screenshot()
+    rgb = (mpimg.imread(io.BytesIO(png), format="png")[..., :3] * 255).round().astype(int)
+    assert len({tuple(c) for c in rgb.reshape(-1, 3)[::7]}) > 50
+
+    report = (out / "report.md").read_text(encoding="utf-8")
+    assert "![Map of the chosen network](map.png)" in report
+    assert f"{summary['objective']:,.0f}" in report
+    for site_id in summary["open_sites"]:
+        assert site_id.replace("_", "\\_") in report

@@ -14,6 +14,8 @@ from matplotlib import image as mpimg
 from shapely.geometry import LineString
 
 from clusterloc.errors import InputError
+from clusterloc.outputs.htmlmap import network_geojson
+from clusterloc.outputs.mapdata import road_class
 from clusterloc.outputs.maps import (
     OSM_ATTRIBUTION,
     draw_maps,
@@ -217,3 +219,56 @@ def test_bad_run_folders_raise_input_errors(tmp_path: Path, run_dir: Path) -> No
     (not_gpkg / "results.gpkg").write_text("hello")
     with pytest.raises(InputError, match="cannot be read as a GeoPackage"):
         draw_maps(not_gpkg)
+
+
+def test_static_map_fans_out_colocated_facilities(colocated_run_dir: Path) -> None:
+    layers = read_run_layers(colocated_run_dir)
+    fig = static_map(layers.sites, layers.flows, layers.routes, layers.network, layers.summary)
+    ax = fig.axes[0]
+    texts = [t.get_text() for t in ax.texts]
+    assert any("Kostanay assembly" in t and "Almaty assembly" in t for t in texts)
+    # The plant markers (red squares) are drawn at two different spots around Kostanay.
+    plants = [
+        c.get_offsets()
+        for c in ax.collections
+        if len(c.get_facecolors())
+        and np.allclose(c.get_facecolors()[0][:3], (0.839, 0.153, 0.157), atol=0.01)
+    ]
+    points = np.vstack(plants)
+    assert len(points) == 2
+    assert np.abs(points[0] - points[1]).max() > 0.2
+    assert np.abs(points.mean(axis=0) - (63.6246, 53.2144)).max() < 1.0
+
+
+def test_static_map_site_labels_do_not_overlap(colocated_run_dir: Path) -> None:
+    layers = read_run_layers(colocated_run_dir)
+    fig = static_map(layers.sites, layers.flows, layers.routes, layers.network, layers.summary)
+    fig.savefig(colocated_run_dir / "check.png")  # lays the figure out
+    renderer = fig.canvas.get_renderer()
+    ax = fig.axes[0]
+    frame = ax.get_window_extent(renderer)
+    labels = [t for t in ax.texts if "assembly" in t.get_text() or "hub" in t.get_text()]
+    assert len(labels) == 2  # Kostanay+Almaty plants share one label; Astana hub has its own
+    boxes = [t.get_window_extent(renderer) for t in labels]
+    assert not boxes[0].overlaps(boxes[1])
+    for box in boxes:
+        assert frame.x0 <= box.x0 and box.x1 <= frame.x1
+        assert frame.y0 <= box.y0 and box.y1 <= frame.y1
+
+
+def test_network_layer_is_merged_and_simplified_when_large(run_dir: Path) -> None:
+    network = read_run_layers(run_dir).network
+    # Densify the 14 straight roads to ~2,000 vertices each, as real OSM ways would be.
+    dense = network.copy()
+    dense["geometry"] = [g.segmentize(0.002) for g in network.geometry]
+    full = network_geojson(dense, max_vertices=10**9)
+    n_full = sum(len(line) for f in full["features"] for line in f["geometry"]["coordinates"])
+    assert n_full > 20_000
+    light = network_geojson(dense, max_vertices=5_000)
+    n_light = sum(len(line) for f in light["features"] for line in f["geometry"]["coordinates"])
+    assert n_light <= 5_000
+    assert len(light["features"]) == len(full["features"]) == 14
+    # Edges with the same class and label become one feature.
+    same = dense.assign(ref="M-36", name="")
+    classes = {road_class(h) for h in same["highway"]}
+    assert len(network_geojson(same)["features"]) == len(classes)

@@ -79,7 +79,9 @@ def test_unknown_truck_setting_lists_allowed_keys(kz_small: Path) -> None:
 
 def test_missing_road_file_is_named(kz_small: Path) -> None:
     scenario = load_scenario(kz_small / "scenario.yaml", ["network.source=no/such/roads.osm.pbf"])
-    with pytest.raises(ScenarioError, match=r"network\.source: road file .*roads\.osm\.pbf not found"):
+    with pytest.raises(
+        ScenarioError, match=r"network\.source: road file .*roads\.osm\.pbf not found"
+    ):
         build_scenario(scenario, network=False)
 
 

@@ -136,9 +136,7 @@ def test_shared_dir_defaults_to_shared_beside_an_ancestor(
 ) -> None:
     monkeypatch.delenv("CLUSTERLOC_SHARED", raising=False)
     (tmp_path / "shared" / "data").mkdir(parents=True)
-    text = MINIMAL.replace(
-        "lanes: lanes.csv", "network:\n  source: ${CLUSTERLOC_SHARED}/x.geojson"
-    )
+    text = MINIMAL.replace("lanes: lanes.csv", "network:\n  source: ${CLUSTERLOC_SHARED}/x.geojson")
     path = write(tmp_path, "repo/models/kz/s.yaml", text)
     scenario = load_scenario(path)
     assert scenario.network is not None
@@ -201,7 +199,9 @@ def test_extends_cycle_is_named(tmp_path: Path) -> None:
     write(tmp_path, "a.yaml", "extends: b.yaml\n" + MINIMAL)
     write(tmp_path, "b.yaml", "extends: c.yaml\n")
     write(tmp_path, "c.yaml", "extends: a.yaml\n")
-    with pytest.raises(ScenarioError, match=r"'extends' cycle: .*a\.yaml -> .*b\.yaml -> .*c\.yaml"):
+    with pytest.raises(
+        ScenarioError, match=r"'extends' cycle: .*a\.yaml -> .*b\.yaml -> .*c\.yaml"
+    ):
         load_scenario(tmp_path / "a.yaml")
 
 

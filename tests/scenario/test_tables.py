@@ -77,8 +77,15 @@ def test_projected_geometry_is_refused(tmp_path: Path) -> None:
     gpd.GeoDataFrame(
         {"site_id": ["a"], "type": ["market"]}, geometry=[Point(500000, 5600000)], crs="EPSG:32642"
     ).to_file(path, driver="GPKG")
-    with pytest.raises(ScenarioError, match="EPSG:32642.*does not reproject silently"):
+    with pytest.raises(ScenarioError, match=r"EPSG:32642.*does not reproject silently"):
         read_table("sites", str(path))
+
+
+def test_spreadsheet_csv_with_bom_and_semicolons(tmp_path: Path) -> None:
+    path = tmp_path / "demand.csv"
+    path.write_bytes("site_id;commodity;demand\r\nm1;car;12\r\n".encode("utf-8-sig"))
+    table = read_table("demand", str(path))
+    assert table[["site_id", "commodity", "demand"]].values.tolist() == [["m1", "car", 12.0]]
 
 
 def test_several_files_are_concatenated(lanes_only: Path) -> None:
@@ -211,7 +218,9 @@ def test_inline_rows_name_the_scenario_key(lanes_only: Path) -> None:
 
 def test_inline_row_missing_column(lanes_only: Path) -> None:
     scenario = load_scenario(lanes_only / "lanes.yaml", ["commodities=[{commodity: kit}]"])
-    with pytest.raises(ScenarioError, match=r"key 'commodities' \(commodities\): missing column 'weight_t'"):
+    with pytest.raises(
+        ScenarioError, match=r"key 'commodities' \(commodities\): missing column 'weight_t'"
+    ):
         read_tables(scenario)
 
 

@@ -258,9 +258,7 @@ def cap_inputs(instance: CapInstance) -> ModelInputs:
             "value": [0.0],
         }
     )
-    links = pd.DataFrame(
-        {"from_type": [SUPPLIER, WAREHOUSE], "to_type": [WAREHOUSE, MARKET], "commodity": ["", ""]}
-    )
+    links = pd.DataFrame({"from_type": [SUPPLIER, WAREHOUSE], "to_type": [WAREHOUSE, MARKET]})
     suppliers = pd.DataFrame(
         {
             "site_id": [SOURCE],

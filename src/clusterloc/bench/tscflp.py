@@ -179,7 +179,6 @@ def tscflp_inputs(instance: TscflpInstance) -> ModelInputs:
         {
             "from_type": [SUPPLIER, PLANT, DEPOT],
             "to_type": [PLANT, DEPOT, MARKET],
-            "commodity": ["", "", ""],
         }
     )
     suppliers = pd.DataFrame(
@@ -219,7 +218,13 @@ def tscflp_inputs(instance: TscflpInstance) -> ModelInputs:
     lanes = pd.concat(
         [
             pd.DataFrame(
-                {"origin": SOURCE, "destination": pids, "km": 0.0, "hours": 0.0, "cost_per_unit": 0.0}
+                {
+                    "origin": SOURCE,
+                    "destination": pids,
+                    "km": 0.0,
+                    "hours": 0.0,
+                    "cost_per_unit": 0.0,
+                }
             ),
             pd.DataFrame(
                 {

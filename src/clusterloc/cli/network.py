@@ -109,13 +109,13 @@ def _load_network(path: Path, step: Callable[[str], None]) -> nx.MultiDiGraph:
     """A network file written by ``network build``, or a road source built on the fly."""
     from clusterloc.network.cache import default_cache_dir
     from clusterloc.network.io import MAGIC, load_graph
-    from clusterloc.network.sources import graph_from_file
+    from clusterloc.network.sources import SUPPORTED, graph_from_file
 
     if not path.is_file():
         raise NetworkError(f"{path}: network file not found.")
     with path.open("rb") as fh:
         is_network = fh.read(len(MAGIC)) == MAGIC
-    if is_network:
+    if is_network or not path.name.lower().endswith(SUPPORTED):
         step("loading")
         return load_graph(path)
     return graph_from_file(path, cache_dir=default_cache_dir(), progress=step)

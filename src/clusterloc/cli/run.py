@@ -15,7 +15,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 console = Console()
@@ -26,6 +26,8 @@ STEP_LABELS = {
     "matrix": "Snapping sites and computing road distance matrix",
     "build": "Building the optimization model",
     "solve": "Solving",
+    "write": "Writing the run folder, maps and report",
+    "maps": "Drawing maps and report",
 }
 
 ScenarioArg = Annotated[
@@ -41,9 +43,34 @@ SetOpt = Annotated[
 ]
 
 
+class _Steps:
+    """``steps(name)`` wraps one step in a rich progress line; ``steps.note(text)`` adds detail."""
+
+    def __init__(self, progress: Progress) -> None:
+        self.progress = progress
+        self.current: tuple[TaskID, str] | None = None
+
+    @contextlib.contextmanager
+    def __call__(self, name: str) -> Iterator[None]:
+        label = STEP_LABELS.get(name, name)
+        task = self.progress.add_task(label, total=1)
+        self.current = (task, label)
+        try:
+            yield
+        finally:
+            self.progress.update(task, completed=1, description=label)
+            self.progress.stop_task(task)
+            self.current = None
+
+    def note(self, text: str) -> None:
+        if self.current is not None:
+            task, label = self.current
+            self.progress.update(task, description=f"{label} [dim]({text})[/]")
+
+
 @contextlib.contextmanager
-def _progress_display() -> Iterator[Any]:
-    """A rich progress display; yields a ``progress(step)`` context-manager factory."""
+def _progress_display() -> Iterator[_Steps]:
+    """A rich progress display (on stderr); yields the step wrapper."""
     progress = Progress(
         SpinnerColumn(finished_text="[green]✓[/]"),
         TextColumn("{task.description}"),
@@ -51,18 +78,8 @@ def _progress_display() -> Iterator[Any]:
         console=err_console,
         transient=False,
     )
-
-    @contextlib.contextmanager
-    def step(name: str) -> Iterator[None]:
-        task = progress.add_task(STEP_LABELS.get(name, name), total=1)
-        try:
-            yield
-        finally:
-            progress.update(task, completed=1)
-            progress.stop_task(task)
-
     with progress:
-        yield step
+        yield _Steps(progress)
 
 
 def _fmt_money(value: Any) -> str:
@@ -86,7 +103,7 @@ def _print_summary(summary: dict[str, Any], out: Path | None) -> None:
     by_type = summary.get("open_by_type") or {}
     table.add_row(
         "open sites",
-        ", ".join(f"{n} {t}" for t, n in sorted(by_type.items())) or "none",
+        ", ".join(f"{n} {t}" for t, n in sorted(by_type.items()) if n) or "none",
     )
     co2 = summary.get("co2_t")
     table.add_row("CO2 (t)", "–" if co2 is None else f"{float(co2):,.0f}")
@@ -115,13 +132,32 @@ def validate(
         ),
     ] = False,
 ) -> None:
-    """Check a scenario and all its tables without solving (exit 0 when valid)."""
+    """Check a scenario, its tables, road network and model inputs without solving.
+
+    Exit 0 when valid, 2 for invalid input, 3 when the model certainly has no solution.
+    """
     from clusterloc.api import load_scenario
     from clusterloc.scenario.build import build_scenario
 
     spec = load_scenario(scenario, set_ or [])
+    checks: list[dict[str, Any]] = []
     with _progress_display() as step:
         built = build_scenario(spec, progress=step, network=not no_network)
+        if not no_network:
+            from clusterloc.model import LocationModel
+
+            with step("build"):
+                model = LocationModel.from_inputs(built.inputs)
+                model.build()  # checks the model inputs, naming the table row
+            checks = list(getattr(model, "checks", []) or [])
+    errors = [c for c in checks if c.get("severity") == "error"]
+    if errors:
+        from clusterloc.errors import InfeasibleError
+
+        more = f" (+{len(errors) - 1} more)" if len(errors) > 1 else ""
+        raise InfeasibleError(
+            f"scenario {spec.name} cannot be feasible: {errors[0].get('message')}{more}", errors
+        )
     sites = built.tables.sites
     by_type = sites.groupby("type").size().to_dict()
     console.print(f"[green]valid:[/] scenario [bold]{spec.name}[/] ({scenario})")
@@ -131,13 +167,15 @@ def validate(
         + f"; commodities: {len(built.tables.commodities)}; lanes: {len(built.inputs.lanes)}"
     )
     if len(built.snaps):
-        snap = built.snaps["snap_m"]
-        worst = built.snaps.loc[snap.idxmax()]
+        snap = built.snaps["snap_m"].astype(float)
+        worst = built.snaps.iloc[int(snap.to_numpy().argmax())]
         console.print(
             f"  snapped to the road network: max {float(worst['snap_m']) / 1000:.1f} km "
             f"({worst['site_id']}), mean {float(snap.mean()) / 1000:.1f} km"
         )
     console.print(f"  solver: {spec.solver.name}")
+    for check in checks:
+        console.print(f"  [yellow]warning:[/] {check.get('message')}", highlight=False)
 
 
 def solve(
@@ -195,8 +233,8 @@ def compare(
     runs: Annotated[list[Path], typer.Argument(help="Run folders written by clusterloc solve.")],
     out: Annotated[
         Path,
-        typer.Option("--out", "-o", help="Write <OUT>.csv and <OUT>.md (default: ./compare)."),
-    ] = Path("compare"),
+        typer.Option("--out", "-o", help="Write <OUT>.csv and <OUT>.md."),
+    ] = Path("runs/compare"),
 ) -> None:
     """Print the KPIs of several runs side by side and write them as CSV and Markdown."""
     from clusterloc.outputs.compare import compare_runs, format_comparison, write_comparison
@@ -221,7 +259,7 @@ def map_run(
     from clusterloc.outputs.tables import read_summary
 
     read_summary(run)  # checks that this is a run folder
-    with _progress_display() as step, step("drawing maps"):
+    with _progress_display() as step, step("maps"):
         draw_outputs(run)
     console.print(f"maps drawn: {run / 'map.html'}, {run / 'map.png'}")
 

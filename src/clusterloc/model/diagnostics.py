@@ -20,6 +20,7 @@ import copy
 import dataclasses
 import logging
 import math
+import time
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -35,6 +36,8 @@ log = logging.getLogger(__name__)
 
 #: Time limit (s) for each relaxed re-solve of :func:`explain_infeasible`.
 EXPLAIN_TIME_LIMIT = 20.0
+#: Total time (s) after which :func:`explain_infeasible` tries no further relaxation.
+EXPLAIN_TOTAL_LIMIT = 120.0
 
 
 def _names(items: list[str], limit: int = 8) -> str:
@@ -61,7 +64,9 @@ def required_amounts(t: CleanTables, arcs: pd.DataFrame) -> dict[str, float]:
     for T, o in zip(bom["type"], bom["output"], strict=True):
         producers.setdefault(o, set()).add(T)
     ratio: dict[tuple[str, str, str], float] = {}
-    for (T, o, i), v in zip(zip(bom["type"], bom["output"], bom["input"], strict=True), r, strict=True):
+    for (T, o, i), v in zip(
+        zip(bom["type"], bom["output"], bom["input"], strict=True), r, strict=True
+    ):
         ratio[(T, o, i)] = float(v)
     req = dict(base)
     for _ in range(len(req) + 2):
@@ -91,10 +96,12 @@ def _disconnects(t: CleanTables, k: str, removed: str) -> bool:
         if removed not in (a, b)
     ]
     bom = t.bom
-    sources = {T for T, o in zip(bom["type"], bom["output"], strict=True) if o == k and T != removed}
+    sources = {
+        T for T, o in zip(bom["type"], bom["output"], strict=True) if o == k and removed != T
+    }
     if ((t.suppliers["commodity"] == k) & (t.suppliers["supply"] > 0)).any():
         sources.add(SUPPLIER)
-    sinks = {T for T, i in zip(bom["type"], bom["input"], strict=True) if i == k and T != removed}
+    sinks = {T for T, i in zip(bom["type"], bom["input"], strict=True) if i == k and removed != T}
     if ((t.markets["commodity"] == k) & (t.markets["demand"] > 0)).any():
         sinks.add(MARKET)
     reach = set(sources)
@@ -162,20 +169,30 @@ def check_before_solve(model: LocationModel) -> list[dict[str, Any]]:
         if not lost:
             continue
         no_lane = [s for s in lost if s not in lane_dest]
-        reason = "no lane leads to them" if len(no_lane) == len(lost) else (
-            "no lane within the maximum service distance/time from a site that can ship it"
-            if (pol.max_service_km is not None or pol.max_service_hours is not None)
-            else "no lane from a site that can ship it"
+        reason = (
+            "no lane leads to them"
+            if len(no_lane) == len(lost)
+            else (
+                "no lane within the maximum service distance/time from a site that can ship it"
+                if (pol.max_service_km is not None or pol.max_service_hours is not None)
+                else "no lane from a site that can ship it"
+            )
         )
         msg = f"Demand for {k!r} at market(s) {_names(lost)} cannot be reached: {reason}."
         found.append(
-            _cause("unreachable_market", "error" if must_meet else "warning", msg, commodity=k, markets=lost)
+            _cause(
+                "unreachable_market",
+                "error" if must_meet else "warning",
+                msg,
+                commodity=k,
+                markets=lost,
+            )
         )
 
     # supply per commodity against what demand needs through the BOM
     if must_meet and len(arcs):
         sup_arcs = arcs[arcs["otype"] == SUPPLIER]
-        has_arc = set(zip(sup_arcs["origin"], sup_arcs["commodity"]))
+        has_arc = set(zip(sup_arcs["origin"], sup_arcs["commodity"], strict=True))
         sup = t.suppliers
         avail: dict[str, float] = {}
         for s, k, q in zip(sup["site_id"], sup["commodity"], sup["supply"], strict=True):
@@ -191,7 +208,9 @@ def check_before_solve(model: LocationModel) -> list[dict[str, Any]]:
                     f"Supply of {k!r} in reach is {have:g} but meeting all demand needs at least "
                     f"{need:g} (market demand plus bill-of-materials inputs)."
                 )
-                found.append(_cause("supply", "error", msg, commodity=k, required=need, available=have))
+                found.append(
+                    _cause("supply", "error", msg, commodity=k, required=need, available=have)
+                )
 
     # capacity per type that all flow must cross
     for T, need in sorted(model.mandatory.items()):
@@ -215,10 +234,16 @@ def check_before_solve(model: LocationModel) -> list[dict[str, Any]]:
         hi = pol.max_open.get(T)
         n_exist = int((members["status"] == "existing").sum())
         if lo > len(members):
-            msg = f"min_open for {T!r} is {lo} but only {len(members)} site(s) of that type are not closed."
+            msg = (
+                f"min_open for {T!r} is {lo} but only {len(members)} site(s) of that type "
+                "are not closed."
+            )
             found.append(_cause("min_open", "error", msg, type=T))
         if hi is not None and n_exist > int(hi):
-            msg = f"max_open for {T!r} is {hi} but {n_exist} existing site(s) of that type must stay open."
+            msg = (
+                f"max_open for {T!r} is {hi} but {n_exist} existing site(s) of that type "
+                "must stay open."
+            )
             found.append(_cause("max_open", "error", msg, type=T))
     if pol.budget is not None:
         need_cost = 0.0
@@ -230,8 +255,13 @@ def check_before_solve(model: LocationModel) -> list[dict[str, Any]]:
             lows = _least_fixed(model, cand["site_id"].tolist())
             need_cost += float(sum(sorted(lows)[: max(0, lo - n_exist)]))
         if need_cost > float(pol.budget) * (1 + 1e-9) + 1e-9:
-            msg = f"The budget {pol.budget:g} is below {need_cost:g}, the least fixed cost of the sites min_open requires."
-            found.append(_cause("budget", "error", msg, required=need_cost, available=float(pol.budget)))
+            msg = (
+                f"The budget {pol.budget:g} is below {need_cost:g}, the least fixed cost of "
+                "the sites min_open requires."
+            )
+            found.append(
+                _cause("budget", "error", msg, required=need_cost, available=float(pol.budget))
+            )
 
     # sites that cannot take part in any flow
     if len(sites):
@@ -239,14 +269,17 @@ def check_before_solve(model: LocationModel) -> list[dict[str, Any]]:
         has_out = set(arcs["origin"]) if len(arcs) else set()
         idle = [s for s in sites["site_id"] if s not in has_in or s not in has_out]
         if idle:
-            msg = f"Site(s) {_names(idle)} cannot take part in any flow (no usable lane in or out) and will not be used."
+            msg = (
+                f"Site(s) {_names(idle)} cannot take part in any flow (no usable lane in or "
+                "out) and will not be used."
+            )
             found.append(_cause("unreachable_site", "warning", msg, sites=idle))
     sup_ids = sorted(set(t.suppliers["site_id"]) - (set(arcs["origin"]) if len(arcs) else set()))
     if sup_ids:
         msg = f"Supplier(s) {_names(sup_ids)} have no usable lane and will not be used."
         found.append(_cause("unreachable_site", "warning", msg, sites=sup_ids))
     for c in found:
-        (log.warning if c["severity"] == "error" else log.info)("%s", c["message"])
+        log.info("pre-solve check (%s): %s", c["severity"], c["message"])
     return found
 
 
@@ -258,7 +291,9 @@ def _least_fixed(model: LocationModel, site_ids: list[str]) -> list[float]:
     fixed = model._fixed_eff
     lev_min: dict[str, float] = {}
     if len(t.levels):
-        lev_min = t.levels.groupby("site_id")["fixed_cost"].min().to_dict()
+        lev_min = {
+            str(k): float(v) for k, v in t.levels.groupby("site_id")["fixed_cost"].min().items()
+        }
     return [float(lev_min[s]) * keep[s] if s in lev_min else float(fixed[s]) for s in site_ids]
 
 
@@ -297,46 +332,42 @@ def explain_infeasible(model: LocationModel) -> list[dict[str, Any]]:
     inputs = model.inputs
     pol = t.policy
     tries: list[tuple[dict[str, Any], ModelInputs]] = []
+
+    def add(kind: str, message: str, variant: ModelInputs, **extra: Any) -> None:
+        tries.append((_cause(kind, "error", message, **extra), variant))
+
+    ok = "; without it the model is feasible."
     if pol.budget is not None:
-        tries.append(
-            (_cause("budget", "error", f"The budget of {pol.budget:g} is too small; without it the model is feasible."),
-             _variant(inputs, budget=None))
-        )  # fmt: skip
+        add(
+            "budget",
+            f"The budget of {pol.budget:g} is too small{ok}",
+            _variant(inputs, budget=None),
+        )
     if pol.co2_cap is not None:
-        tries.append(
-            (_cause("co2_cap", "error", f"The CO2 cap of {pol.co2_cap:g} t cannot be met; without it the model is feasible."),
-             _variant(inputs, co2_cap=None))
-        )  # fmt: skip
+        msg = f"The CO2 cap of {pol.co2_cap:g} t cannot be met{ok}"
+        add("co2_cap", msg, _variant(inputs, co2_cap=None))
     if pol.local_content_share:
-        tries.append(
-            (_cause("local_content", "error",
-                    f"The local-content floor of {pol.local_content_share:.0%} at {', '.join(pol.local_content_types)} "
-                    "cannot be met; without it the model is feasible."),
-             _variant(inputs, local_content_share=None))
-        )  # fmt: skip
+        where = ", ".join(pol.local_content_types)
+        msg = (
+            f"The local-content floor of {pol.local_content_share:.0%} at {where} cannot be met{ok}"
+        )
+        add("local_content", msg, _variant(inputs, local_content_share=None))
     if pol.min_open:
-        tries.append(
-            (_cause("min_open", "error", "The minimum numbers of open sites cannot be met together with the other rules."),
-             _variant(inputs, min_open={}))
-        )  # fmt: skip
+        msg = f"The minimum numbers of open sites {pol.min_open} cannot be met{ok}"
+        add("min_open", msg, _variant(inputs, min_open={}))
     if pol.max_open:
-        tries.append(
-            (_cause("max_open", "error", "The maximum numbers of open sites are too low to serve the demand."),
-             _variant(inputs, max_open={}))
-        )  # fmt: skip
+        msg = f"The maximum numbers of open sites {pol.max_open} are too low{ok}"
+        add("max_open", msg, _variant(inputs, max_open={}))
     if pol.single_sourcing:
-        tries.append(
-            (_cause("single_sourcing", "error",
-                    "Single sourcing cannot be met (a market's demand does not fit any one origin); without it the model is feasible."),
-             _variant(inputs, single_sourcing=False))
-        )  # fmt: skip
+        msg = f"Single sourcing cannot be met (some demand fits no single origin){ok}"
+        add("single_sourcing", msg, _variant(inputs, single_sourcing=False))
     fac = inputs.facilities
-    if "status" in fac.columns and (fac["status"].astype(str).str.lower() == "existing").any():
-        relaxed = fac.assign(status=fac["status"].astype(str).str.lower().replace({"existing": "candidate"}))
-        tries.append(
-            (_cause("existing", "error", "Existing sites that must stay open make the model infeasible."),
-             dataclasses.replace(inputs, facilities=relaxed))
-        )  # fmt: skip
+    if "status" in fac.columns:
+        status = fac["status"].astype(str).str.lower()
+        if (status == "existing").any():
+            relaxed = fac.assign(status=status.replace({"existing": "candidate"}))
+            msg = f"Existing sites that must stay open make the model infeasible{ok}"
+            add("existing", msg, dataclasses.replace(inputs, facilities=relaxed))
     big = _big_amount(t)
     for T in t.facility_types:
         ids = set(t.facilities.loc[t.facilities["type"] == T, "site_id"])
@@ -349,26 +380,32 @@ def explain_infeasible(model: LocationModel) -> list[dict[str, Any]]:
             lm = lev["site_id"].astype(str).isin(ids)
             lev.loc[lm, "capacity"] = pd.to_numeric(lev.loc[lm, "capacity"]) + big
         have = float(model.sites.loc[model.sites["type"] == T, "cap_max"].sum())
-        tries.append(
-            (_cause("capacity", "error",
-                    f"Capacity of facility type {T!r} ({have:g} in total over sites not closed) is too small; "
-                    "with more capacity the model is feasible.", type=T, available=have),
-             dataclasses.replace(inputs, facilities=f2, levels=lev))
-        )  # fmt: skip
+        msg = (
+            f"Capacity of facility type {T!r} ({have:g} in total over the sites not closed) "
+            "is too small; with more capacity the model is feasible."
+        )
+        variant = dataclasses.replace(inputs, facilities=f2, levels=lev)
+        add("capacity", msg, variant, type=T, available=have)
     sup = inputs.suppliers
     for k in sorted(set(t.suppliers["commodity"])):
         s2 = sup.copy()
         s2.loc[s2["commodity"].astype(str) == k, "supply"] = math.inf
         have = float(t.suppliers.loc[t.suppliers["commodity"] == k, "supply"].sum())
-        tries.append(
-            (_cause("supply", "error",
-                    f"Supply of {k!r} ({have:g} in total) is too small; with unlimited supply the model is feasible.",
-                    commodity=k, available=have),
-             dataclasses.replace(inputs, suppliers=s2))
-        )  # fmt: skip
+        msg = (
+            f"Supply of {k!r} ({have:g} in total) is too small; with unlimited supply "
+            "the model is feasible."
+        )
+        add("supply", msg, dataclasses.replace(inputs, suppliers=s2), commodity=k, available=have)
 
     causes: list[dict[str, Any]] = []
-    for cause, variant in tries:
+    started = time.perf_counter()
+    for n_tried, (cause, variant) in enumerate(tries):
+        if time.perf_counter() - started > EXPLAIN_TOTAL_LIMIT:
+            log.warning(
+                "infeasibility explanation stopped after %.0f s (%d of %d relaxations tried)",
+                time.perf_counter() - started, n_tried, len(tries),
+            )  # fmt: skip
+            break
         try:
             sol = _solves(variant)
         except Exception as exc:  # a relaxed variant must never hide the real answer
@@ -379,10 +416,8 @@ def explain_infeasible(model: LocationModel) -> list[dict[str, Any]]:
     if pol.unmet_penalty is None:
         causes += _unserved_markets(inputs)
     if not causes:
-        causes.append(
-            _cause("unknown", "error",
-                   "No single constraint family explains the infeasibility; several rules conflict together.")
-        )  # fmt: skip
+        msg = "No single rule explains the infeasibility; several rules conflict together."
+        causes.append(_cause("unknown", "error", msg))
     return causes
 
 
@@ -420,5 +455,15 @@ def _unserved_markets(inputs: ModelInputs) -> list[dict[str, Any]]:
             f"Demand for {k!r} cannot be fully served: at best {short:g} of the demand at "
             f"market(s) {_names(markets)} stays unmet."
         )
-        out.append(_cause("unmet_demand", "error", msg, commodity=k, markets=markets, unmet=short, demand=total))
+        out.append(
+            _cause(
+                "unmet_demand",
+                "error",
+                msg,
+                commodity=k,
+                markets=markets,
+                unmet=short,
+                demand=total,
+            )
+        )
     return out

@@ -77,6 +77,9 @@ class LocationModel:
         consumed when all demand must be met.
     checks : list[dict]
         Pre-solve findings (``severity`` ``error`` = certainly infeasible).
+    seconds : dict[str, float]
+        ``build``; after :meth:`solve` also ``reduce`` (the reduction steps) and
+        ``solve`` (warm start + solver). ``Solution.seconds["solve"]`` is their sum.
     """
 
     def __init__(self, inputs: ModelInputs) -> None:
@@ -165,8 +168,12 @@ class LocationModel:
         if cost_basis == "total":
             with np.errstate(divide="ignore", invalid="ignore"):
                 c = np.where(d[None, :] > 0, c / np.where(d > 0, d, 1.0)[None, :], 0.0)
-        fids = list(facility_ids) if facility_ids is not None else [f"F{i + 1}" for i in range(len(f))]
-        cids = list(customer_ids) if customer_ids is not None else [f"C{j + 1}" for j in range(len(d))]
+        fids = (
+            list(facility_ids) if facility_ids is not None else [f"F{i + 1}" for i in range(len(f))]
+        )
+        cids = (
+            list(customer_ids) if customer_ids is not None else [f"C{j + 1}" for j in range(len(d))]
+        )
         n, m = len(fids), len(cids)
         source = "__source__"
         good = "good"
@@ -197,9 +204,16 @@ class LocationModel:
         pol.single_sourcing = single_sourcing
         inputs = ModelInputs(
             commodities=pd.DataFrame({"commodity": [good], "unit": ["unit"], "weight_t": [1.0]}),
-            links=pd.DataFrame({"from_type": [SUPPLIER, "facility"], "to_type": ["facility", MARKET]}),
+            links=pd.DataFrame(
+                {"from_type": [SUPPLIER, "facility"], "to_type": ["facility", MARKET]}
+            ),
             suppliers=pd.DataFrame(
-                {"site_id": [source], "commodity": [good], "supply": [math.inf], "cost_per_unit": [0.0]}
+                {
+                    "site_id": [source],
+                    "commodity": [good],
+                    "supply": [math.inf],
+                    "cost_per_unit": [0.0],
+                }
             ),
             markets=pd.DataFrame({"site_id": cids, "commodity": good, "demand": d}),
             facilities=facilities,
@@ -356,7 +370,9 @@ class LocationModel:
         n = len(arcs)
         ub = arcs["ub"].to_numpy()
         x = [
-            prob.add_variable(f"x_{i}", lowBound=0, upBound=None if not math.isfinite(u) else float(u))
+            prob.add_variable(
+                f"x_{i}", lowBound=0, upBound=None if not math.isfinite(u) else float(u)
+            )
             for i, u in enumerate(ub)
         ]
         self.flow_list = x
@@ -384,13 +400,16 @@ class LocationModel:
                 y[sid].lowBound = 1
         self.open_vars = y
         levels = t.levels
-        lev_rows = levels[levels["site_id"].isin(y)] if len(levels) else levels
+        lev_rows = levels[levels["site_id"].isin(list(y))] if len(levels) else levels
         z: dict[tuple[str, str], pulp.LpVariable] = {}
         site_pos = {s: j for j, s in enumerate(site_ids)}
         levels_of: dict[str, list[tuple[pulp.LpVariable, float, float]]] = {}
         for q, (sid, lev, lcap, lfix) in enumerate(
             zip(
-                lev_rows["site_id"], lev_rows["level"], lev_rows["capacity"], lev_rows["fixed_cost"],
+                lev_rows["site_id"],
+                lev_rows["level"],
+                lev_rows["capacity"],
+                lev_rows["fixed_cost"],
                 strict=True,
             )
         ):  # fmt: skip
@@ -398,11 +417,15 @@ class LocationModel:
             z[(sid, lev)] = var
             levels_of.setdefault(sid, []).append((var, float(lcap), float(lfix)))
         self.level_vars = z
-        for sid, items in levels_of.items():
-            expr = pulp.LpAffineExpression([(v, 1.0) for v, _, _ in items] + [(y[sid], -1.0)])
-            prob.addConstraint(pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=0), f"level_{site_pos[sid]}")
+        for sid, lv in levels_of.items():
+            expr = pulp.LpAffineExpression([(v, 1.0) for v, _, _ in lv] + [(y[sid], -1.0)])
+            prob.addConstraint(
+                pulp.LpConstraint(expr, pulp.LpConstraintEQ, rhs=0), f"level_{site_pos[sid]}"
+            )
 
-        def add(expr_items: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float, name: str) -> None:
+        def add(
+            expr_items: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float, name: str
+        ) -> None:
             prob.addConstraint(
                 pulp.LpConstraint(pulp.LpAffineExpression(expr_items), sense, rhs=rhs), name
             )
@@ -417,7 +440,9 @@ class LocationModel:
 
         # supply
         sup = t.suppliers
-        for r, (sid, k, s) in enumerate(zip(sup["site_id"], sup["commodity"], sup["supply"], strict=True)):
+        for r, (sid, k, s) in enumerate(
+            zip(sup["site_id"], sup["commodity"], sup["supply"], strict=True)
+        ):
             idx = out_groups.get((sid, k))
             if idx is not None and math.isfinite(s):
                 add([(x[i], 1.0) for i in idx], pulp.LpConstraintLE, float(s), f"supply_{r}")
@@ -428,7 +453,9 @@ class LocationModel:
         u: dict[tuple[str, str], pulp.LpVariable] = {}
         w: dict[tuple[str, str, str], pulp.LpVariable] = {}
         market_arc = dtype == MARKET
-        for r, (sid, k, dval) in enumerate(zip(mk["site_id"], mk["commodity"], mk["demand"], strict=True)):
+        for r, (sid, k, dval) in enumerate(
+            zip(mk["site_id"], mk["commodity"], mk["demand"], strict=True)
+        ):
             idx = in_groups.get((sid, k))
             items = [(x[i], 1.0) for i in idx] if idx is not None else []
             if allow_unmet:
@@ -557,7 +584,12 @@ class LocationModel:
 
         co2 = arcs["co2_unit"].to_numpy()
         if pol.co2_cap is not None:
-            add([(x[i], float(co2[i])) for i in np.flatnonzero(co2)], pulp.LpConstraintLE, float(pol.co2_cap), "co2_cap")
+            add(
+                [(x[i], float(co2[i])) for i in np.flatnonzero(co2)],
+                pulp.LpConstraintLE,
+                float(pol.co2_cap),
+                "co2_cap",
+            )
 
         # objective
         coef = (
@@ -614,20 +646,31 @@ class LocationModel:
         assert self.problem is not None
         solver = solver if solver is not None else make_solver()
         t0 = time.perf_counter()
-        for step in reductions:
-            step(self)
-        self.seconds["reduce"] = time.perf_counter() - t0
         errors = [c for c in self.checks if c.get("severity") == "error"]
-        if errors:
+        if errors:  # certainly infeasible: the solver is not started
             result = SolveResult("infeasible", solver={"name": "presolve-check", "version": ""},
                                  message="inputs are infeasible before solving")  # fmt: skip
-            self.seconds["solve"] = 0.0
+            self.seconds["solve"] = self.seconds["reduce"] = 0.0
         else:
-            if initial_open is not None:
-                set_start(solver, self.start_values(initial_open))
+            for step in reductions:
+                step(self)
+            self.seconds["reduce"] = time.perf_counter() - t0
             t1 = time.perf_counter()
-            result = run_solver(self.problem, solver)
-            self.seconds["solve"] = time.perf_counter() - t1
+            start: dict[pulp.LpVariable, float] = {}
+            limit = getattr(solver, "timeLimit", None)
+            if initial_open is not None:
+                start = self.complete_start(self.start_values(initial_open), limit)
+                set_start(solver, start)
+                if limit is not None:  # the start's time counts against the limit
+                    solver.timeLimit = max(0.1, float(limit) - (time.perf_counter() - t1))
+            try:
+                result = run_solver(self.problem, solver)
+            finally:
+                if initial_open is not None:
+                    solver.timeLimit = limit
+            if result.status == "no_solution" and len(start) > len(self.open_vars):
+                result = self._start_as_result(start, result)
+            self.seconds["solve"] = time.perf_counter() - t1  # warm start + solver
         sol = self.extract(result)
         if sol.status == "infeasible":
             causes = list(errors)
@@ -651,7 +694,17 @@ class LocationModel:
         best: dict[str, tuple[float, pulp.LpVariable]] = {}
         t = self.tables
         assert t is not None
-        cap = dict(zip(zip(t.levels["site_id"], t.levels["level"]), t.levels["capacity"])) if len(t.levels) else {}
+        cap = (
+            dict(
+                zip(
+                    zip(t.levels["site_id"], t.levels["level"], strict=True),
+                    t.levels["capacity"],
+                    strict=True,
+                )
+            )
+            if len(t.levels)
+            else {}
+        )
         for (sid, lev), var in self.level_vars.items():
             values[var] = 0.0
             if values[self.open_vars[sid]] == 1.0:
@@ -661,6 +714,49 @@ class LocationModel:
         for _, var in best.values():
             values[var] = 1.0
         return values
+
+    def _start_as_result(
+        self, start: dict[pulp.LpVariable, float], result: SolveResult
+    ) -> SolveResult:
+        """The solver stopped before using the (complete, feasible) start: report it."""
+        assert self.problem is not None
+        for var, value in start.items():
+            var.varValue = value
+        objective = float(pulp.value(self.problem.objective) or 0.0)
+        log.info("solver stopped without a solution of its own; the warm start is reported")
+        return SolveResult(
+            "feasible",
+            objective=objective,
+            solver=result.solver,
+            message=f"{result.message}; the completed warm start is the best solution known",
+        )
+
+    def complete_start(
+        self, values: dict[pulp.LpVariable, float], time_limit: float | None = None
+    ) -> dict[pulp.LpVariable, float]:
+        """Complete a MIP start of open/level binaries with flows.
+
+        The binaries are fixed to ``values`` and the rest of the model solved with
+        HiGHS (an LP, or a small MIP under single sourcing); all variable values of
+        that solution become the start. If the fixed sites cannot serve the demand,
+        the partial start ``values`` is returned unchanged.
+        """
+        assert self.problem is not None
+        saved = {v: (v.lowBound, v.upBound) for v in values}
+        for v, val in values.items():
+            v.lowBound = v.upBound = val
+        try:
+            limit = None if time_limit is None else max(1.0, 0.4 * float(time_limit))
+            result = run_solver(self.problem, make_solver("highs", time_limit=limit, threads=1))
+        finally:
+            for v, (lo, up) in saved.items():
+                v.lowBound, v.upBound = lo, up
+        if result.status not in ("optimal", "feasible"):
+            log.info("warm start: the given open sites cannot serve the demand; partial start used")
+            return values
+        full = {v: float(v.varValue or 0.0) for v in self.problem.variables()}
+        log.info("warm start completed: objective %.6g", result.objective or 0.0)
+        return full
 
     # ------------------------------------------------------------------ extract
     def extract(self, result: SolveResult) -> Solution:
@@ -676,7 +772,10 @@ class LocationModel:
             name=t.name,
             message=result.message,
         )
-        sol.seconds = {k: round(v, 6) for k, v in self.seconds.items() if k in ("build", "solve")}
+        sol.seconds = {
+            "build": round(self.seconds.get("build", 0.0), 6),
+            "solve": round(self.seconds.get("reduce", 0.0) + self.seconds.get("solve", 0.0), 6),
+        }
         sol.diagnosis = [c["message"] for c in self.checks if c.get("severity") == "warning"]
         if result.status not in ("optimal", "feasible"):
             return sol
@@ -699,18 +798,25 @@ class LocationModel:
         lev = t.levels
         rows = []
         through = self._throughput(xv)
+        caps, fixed_eff, keep = self._cap, self._fixed_eff, self._keep
+        chosen = {s: lv for (s, lv), on in zv.items() if on}
+        lev_data = {
+            (s, lv): (float(c), float(f))
+            for s, lv, c, f in zip(
+                lev["site_id"], lev["level"], lev["capacity"], lev["fixed_cost"], strict=True
+            )
+        }
         for sid, typ in zip(sites["site_id"], sites["type"], strict=True):
             if not yv.get(sid):
                 continue
             level = ""
-            cap = float(self._cap[sid])
-            fixed = float(self._fixed_eff[sid])
-            chosen = [lv for (s, lv), on in zv.items() if s == sid and on]
-            if chosen:
-                level = chosen[0]
-                r = lev[(lev["site_id"] == sid) & (lev["level"] == level)].iloc[0]
-                cap = float(r["capacity"])
-                fixed = float(r["fixed_cost"]) * float(self._keep[sid])
+            cap = float(caps[sid])
+            fixed = float(fixed_eff[sid])
+            if sid in chosen:
+                level = chosen[sid]
+                lcap, lfix = lev_data[(sid, level)]
+                cap = lcap
+                fixed = lfix * float(keep[sid])
             tp = float(through.get(sid, 0.0))
             rows.append(
                 {
@@ -724,7 +830,16 @@ class LocationModel:
                 }
             )
         open_sites = pd.DataFrame(
-            rows, columns=["site_id", "type", "level", "capacity", "throughput", "utilization", "fixed_cost"]
+            rows,
+            columns=[
+                "site_id",
+                "type",
+                "level",
+                "capacity",
+                "throughput",
+                "utilization",
+                "fixed_cost",
+            ],
         )
         fixed_total = float(open_sites["fixed_cost"].sum()) if len(open_sites) else 0.0
 
@@ -748,7 +863,8 @@ class LocationModel:
                 "avg_hours": float(qq @ mk["hours"].to_numpy() / qq.sum()),
                 "max_hours": float(mk["hours"].max()),
             }
-        dem = dict(zip(zip(t.markets["site_id"], t.markets["commodity"]), t.markets["demand"]))
+        mkeys = zip(t.markets["site_id"], t.markets["commodity"], strict=True)
+        dem = dict(zip(mkeys, t.markets["demand"], strict=True))
         unmet = pd.DataFrame(
             [
                 {"site_id": s, "commodity": k, "demand": float(dem[(s, k)]), "unmet": v}
@@ -904,7 +1020,9 @@ def _arc_costs(arcs: pd.DataFrame, t: CleanTables, sites: pd.DataFrame) -> pd.Da
     domestic = pd.Series(sup["domestic"].to_numpy(), index=skey)
     is_sup = (arcs["otype"] == SUPPLIER).to_numpy()
     arcs["purchase_unit"] = np.where(is_sup, price.reindex(okey).fillna(0.0).to_numpy(), 0.0)
-    arcs["local"] = np.where(is_sup, domestic.reindex(okey).fillna(False).to_numpy(dtype=bool), True)
+    arcs["local"] = np.where(
+        is_sup, domestic.reindex(okey).fillna(False).to_numpy(dtype=bool), True
+    )
 
     handling = dict(zip(sites["site_id"], sites["handling_cost"], strict=True))
     cap = dict(zip(sites["site_id"], sites["cap_max"], strict=True))
@@ -929,12 +1047,28 @@ def _arc_costs(arcs: pd.DataFrame, t: CleanTables, sites: pd.DataFrame) -> pd.Da
         rmax.index = [f"{a}{_SEP}{c}" for a, c in rmax.index]
     r_d = rmax.reindex(_key(arcs["dtype"], arcs["commodity"])).to_numpy(dtype=float)
     d_bom = arcs["dtype"].isin(t.bom_types).to_numpy()
-    absorb = np.where(is_mk, demand.reindex(dkey).to_numpy(dtype=float), cap_d)
-    absorb = np.where(d_bom, cap_d * r_d, absorb)
-    ub = np.minimum(emit, absorb)
+    absorb_cap = np.where(is_mk, demand.reindex(dkey).to_numpy(dtype=float), cap_d)
+    absorb_cap = np.where(d_bom, cap_d * r_d, absorb_cap)
+    # no arc of an acyclic flow carries more of k than all sinks of k can take
+    useful = _useful_amounts(t, sites, rmax)
+    most = pd.Series(useful).reindex(arcs["commodity"]).to_numpy(dtype=float)
+    ub = np.minimum(np.minimum(emit, absorb_cap), most)
     arcs["ub"] = ub
     tight = 1.0 - 1e-9
     arcs["link_origin"] = ~is_sup & (ub < cap_o * tight)
-    absorb_implied = absorb
-    arcs["link_dest"] = ~is_mk & (ub < absorb_implied * tight)
+    arcs["link_dest"] = ~is_mk & (ub < absorb_cap * tight)
     return arcs
+
+
+def _useful_amounts(t: CleanTables, sites: pd.DataFrame, rmax: pd.Series) -> dict[str, float]:
+    """Most of each commodity that all its sinks together can take: market demand plus the
+    largest input need of every BOM site that uses it."""
+    out = {str(k): float(v) for k, v in t.markets.groupby("commodity")["demand"].sum().items()}
+    for k in t.commodities["commodity"]:
+        out.setdefault(str(k), 0.0)
+    if len(t.bom):
+        cap_by_type = sites.groupby("type")["cap_max"].sum()
+        for key, r in rmax.items():
+            T, k = str(key).split(_SEP)
+            out[k] += float(cap_by_type.get(T, 0.0)) * float(r)
+    return out

@@ -114,7 +114,9 @@ class ModelInputs:
     facilities: pd.DataFrame
     lanes: pd.DataFrame
     bom: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(columns=["type", "output", "input", "quantity", "yield"])
+        default_factory=lambda: pd.DataFrame(
+            columns=["type", "output", "input", "quantity", "yield"]
+        )
     )
     levels: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["site_id", "level", "fixed_cost", "capacity"])

@@ -65,7 +65,8 @@ class Solution:
         Demand-weighted ``avg_km``, ``avg_hours`` and ``max_km``, ``max_hours`` over
         flows into markets.
     seconds
-        ``{build, solve}`` wall-clock seconds.
+        ``{build, solve}`` wall-clock seconds; ``build`` covers validation, arcs, checks
+        and the PuLP problem, ``solve`` the reductions, a warm start and the solver run.
     solver
         ``{name, version}``.
     diagnosis

@@ -81,9 +81,9 @@ class SolveResult:
 if _HIGHS_OK:
     _MS = highspy.HighsModelStatus
 
-    class HighsSolver(pulp.HiGHS):  # type: ignore[misc, valid-type]
+    class HighsSolver(pulp.HiGHS):
         """PuLP's in-process HiGHS with a MIP start, a random seed, all model statuses
-        mapped, and the model handed to HiGHS in one call (column-wise arrays)."""
+        mapped, and the model handed to HiGHS in one call (row-wise arrays)."""
 
         name = "HiGHS"
 
@@ -92,13 +92,32 @@ if _HIGHS_OK:
             self.seed = seed
             self.start: dict[pulp.LpVariable, float] = {}
 
-        def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+        def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802
+            if self.threads is not None:
+                # HiGHS keeps one thread pool per process; a new thread count needs a new one
+                highspy.Highs.resetGlobalScheduler(True)
             super().createAndConfigureSolver(lp)
             if self.seed is not None:
                 lp.solverModel.setOptionValue("random_seed", int(self.seed))
 
-        def buildSolverModel(self, lp: pulp.LpProblem) -> None:
+        def actualSolve(self, lp: pulp.LpProblem) -> int:  # noqa: N802
+            # as PuLP's, but the variable list is collected once (each lp.variables() call
+            # scans every constraint and sorts)
+            self.createAndConfigureSolver(lp)
+            self.buildSolverModel(lp)
+            self.callSolver(lp)
+            status, sol_status = self.findSolutionValues(lp)
+            for var in self._variables:
+                var.modified = False
+            for con in lp._constraints.values():
+                con.modifier = False
+            lp.assignStatus(status, sol_status)
+            return int(status)
+
+        def buildSolverModel(self, lp: pulp.LpProblem) -> None:  # noqa: N802
             variables = lp.variables()
+            self._variables: list[pulp.LpVariable] = variables
+            self.is_mip = self.mip and any(v.cat == pulp.LpInteger for v in variables)
             n = len(variables)
             for i, var in enumerate(variables):
                 var.index = i
@@ -110,40 +129,30 @@ if _HIGHS_OK:
             inf = highspy.kHighsInf
             lower = np.array([-inf if v.lowBound is None else v.lowBound for v in variables], float)
             upper = np.array([inf if v.upBound is None else v.upBound for v in variables], float)
-            rows: list[np.ndarray] = []
-            cols: list[np.ndarray] = []
-            vals: list[np.ndarray] = []
             constraints = list(lp._constraints.values())
             m = len(constraints)
             row_lo = np.empty(m)
             row_up = np.empty(m)
+            counts = np.zeros(m, dtype=np.int64)
+            col_l: list[int] = []
+            val_l: list[float] = []
             for r, con in enumerate(constraints):
                 con.index = r
-                items = con.items() if hasattr(con, "items") else con.expr.items()
-                if items:
-                    idx = np.fromiter((v.index for v, _ in items), dtype=np.int64, count=len(items))
-                    val = np.fromiter((c for _, c in items), dtype=float, count=len(items))
-                    rows.append(np.full(len(items), r, dtype=np.int64))
-                    cols.append(idx)
-                    vals.append(val)
+                expr = con.expr if hasattr(con, "expr") else con
+                counts[r] = len(expr)
+                col_l.extend([v.index for v in expr])
+                val_l.extend(expr.values())
                 lb = con.getLb()
                 ub = con.getUb()
                 row_lo[r] = -inf if lb is None else lb
                 row_up[r] = inf if ub is None else ub
-            if rows:
-                row_i = np.concatenate(rows)
-                col_i = np.concatenate(cols)
-                val_a = np.concatenate(vals)
-                keep = val_a != 0
-                row_i, col_i, val_a = row_i[keep], col_i[keep], val_a[keep]
-            else:
-                row_i = col_i = np.zeros(0, dtype=np.int64)
-                val_a = np.zeros(0)
-            order = np.lexsort((row_i, col_i))
-            row_i, col_i, val_a = row_i[order], col_i[order], val_a[order]
-            start = np.zeros(n + 1, dtype=np.int64)
-            np.add.at(start, col_i + 1, 1)
-            start = np.cumsum(start)
+            row_i = np.repeat(np.arange(m, dtype=np.int64), counts)
+            col_i = np.asarray(col_l, dtype=np.int64)
+            val_a = np.asarray(val_l, dtype=float)
+            keep = val_a != 0
+            row_i, col_i, val_a = row_i[keep], col_i[keep], val_a[keep]
+            start = np.zeros(m + 1, dtype=np.int64)
+            np.cumsum(np.bincount(row_i, minlength=m), out=start[1:])
             model = highspy.HighsLp()
             model.num_col_ = n
             model.num_row_ = m
@@ -152,19 +161,18 @@ if _HIGHS_OK:
             model.col_upper_ = upper
             model.row_lower_ = row_lo
             model.row_upper_ = row_up
-            model.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+            model.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
             model.a_matrix_.start_ = start.astype(np.int32)
-            model.a_matrix_.index_ = row_i.astype(np.int32)
+            model.a_matrix_.index_ = col_i.astype(np.int32)
             model.a_matrix_.value_ = val_a
-            if self.mip:
+            if self.is_mip:
                 integrality = [
                     highspy.HighsVarType.kInteger
                     if v.cat == pulp.LpInteger
                     else highspy.HighsVarType.kContinuous
                     for v in variables
                 ]
-                if any(t == highspy.HighsVarType.kInteger for t in integrality):
-                    model.integrality_ = integrality
+                model.integrality_ = integrality
             lp.solverModel.passModel(model)
             if self.start:
                 known = [(v.index, float(x)) for v, x in self.start.items() if v.index is not None]
@@ -173,7 +181,7 @@ if _HIGHS_OK:
                     value = np.array([x for _, x in known], dtype=float)
                     lp.solverModel.setSolution(len(known), index, value)
 
-        def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
+        def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:  # noqa: N802
             h = lp.solverModel
             status = h.getModelStatus()
             info = h.getInfo()
@@ -181,8 +189,10 @@ if _HIGHS_OK:
             solution = h.getSolution()
             if has_solution:
                 col_values = list(solution.col_value)
-                col_duals = list(solution.col_dual) if solution.dual_valid else [None] * len(col_values)
-                for var in lp.variables():
+                col_duals = (
+                    list(solution.col_dual) if solution.dual_valid else [None] * len(col_values)
+                )
+                for var in self._variables:
                     var.varValue = col_values[var.index]
                     var.dj = col_duals[var.index]
                 if solution.dual_valid:
@@ -276,10 +286,10 @@ def make_solver(
     low = key.lower()
     if low in ("highs", "highspy"):
         if not _HIGHS_OK:
-            raise SolverUnavailableError("Solver 'highs' needs the highspy package: pip install highspy.")
-        return HighsSolver(
-            msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, seed=seed
-        )
+            raise SolverUnavailableError(
+                "Solver 'highs' needs the highspy package: pip install highspy."
+            )
+        return HighsSolver(msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, seed=seed)
     if low in ("cbc", "coin", "coin_cmd", "pulp_cbc_cmd"):
         path = find_cbc()
         if path is None:
@@ -359,13 +369,17 @@ def run_solver(problem: pulp.LpProblem, solver: pulp.LpSolver) -> SolveResult:
             warnings.simplefilter("ignore")
             problem.solve(solver)
         if label == "highs":
-            return _read_highs(problem)
+            return _read_highs(problem, bool(getattr(solver, "is_mip", True)))
         log_text = ""
         if log_path:
             with open(log_path, encoding="utf-8", errors="replace") as fh:
                 log_text = fh.read()
         return _read_generic(problem, solver, label, log_text)
     finally:
+        if _HIGHS_OK and isinstance(solver, HighsSolver):
+            solver.start = {}  # a start belongs to one run
+        elif hasattr(solver, "optionsDict"):
+            solver.optionsDict.pop("warmStart", None)
         if log_path:
             solver.optionsDict.pop("logPath", None)
             with contextlib.suppress(OSError):
@@ -378,11 +392,7 @@ def _relative_gap(objective: float | None, bound: float | None) -> float | None:
     return max(0.0, (objective - bound) / max(abs(objective), 1e-9))
 
 
-def _has_integers(problem: pulp.LpProblem) -> bool:
-    return any(v.cat == pulp.LpInteger for v in problem.variables())
-
-
-def _read_highs(problem: pulp.LpProblem) -> SolveResult:
+def _read_highs(problem: pulp.LpProblem, mip: bool) -> SolveResult:
     h = problem.solverModel
     status = h.getModelStatus()
     info = h.getInfo()
@@ -390,7 +400,6 @@ def _read_highs(problem: pulp.LpProblem) -> SolveResult:
     solver = {"name": "highs", "version": _highs_version()}
     has_solution = int(info.primal_solution_status) == 2
     objective = float(info.objective_function_value) if has_solution else None
-    mip = _has_integers(problem)
     if status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
         return SolveResult("infeasible", solver=solver, message=words)
     if not has_solution:
@@ -402,7 +411,7 @@ def _read_highs(problem: pulp.LpProblem) -> SolveResult:
     else:
         bound_v = objective if status == _MS.kOptimal else None
         gap = 0.0 if status == _MS.kOptimal else None
-    proven = status == _MS.kOptimal and gap is not None and gap <= OPTIMAL_GAP
+    proven = status == _MS.kOptimal and gap is not None and gap <= OPTIMAL_GAP * (1 + 1e-6)
     return SolveResult(
         "optimal" if proven else "feasible",
         objective=objective,
@@ -439,14 +448,25 @@ def _read_generic(
     m = re.search(r"Lower bound:\s*" + _CBC_NUM, log_text)
     if m:
         bound = float(m.group(1))
+    asked_gap = getattr(solver, "optionsDict", {}).get("gapRel")
+    if sol_status == pulp.LpSolutionOptimal and bound is None and (asked_gap or 0) > OPTIMAL_GAP:
+        # stopped within a loose requested gap, and no log to read the bound from
+        return SolveResult(
+            "feasible",
+            objective=objective,
+            solver=info,
+            message=f"stopped within the requested gap {asked_gap:g}; bound not known",
+        )
     if sol_status == pulp.LpSolutionOptimal:
         if bound is None:
             bound = objective
         gap = _relative_gap(objective, bound)
-        proven = gap is not None and gap <= OPTIMAL_GAP
+        proven = gap is not None and gap <= OPTIMAL_GAP * (1 + 1e-6)
         status = "optimal" if proven else "feasible"
     else:
         gap = _relative_gap(objective, bound)
         status = "feasible"
         words = "stopped with a feasible solution (not proven optimal)"
-    return SolveResult(status, objective=objective, best_bound=bound, gap=gap, solver=info, message=words)
+    return SolveResult(
+        status, objective=objective, best_bound=bound, gap=gap, solver=info, message=words
+    )

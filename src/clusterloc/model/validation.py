@@ -121,16 +121,23 @@ _KEYS = {
 }
 
 
+def _missing(value: Any) -> bool:
+    return value is None or value is pd.NA or (isinstance(value, float) and math.isnan(value))
+
+
 def _as_str(series: pd.Series) -> pd.Series:
-    """Strings with missing values kept as ``None``."""
-    return series.map(lambda v: None if v is None or (isinstance(v, float) and math.isnan(v)) else str(v))
+    """Strings (object dtype) with missing values kept as ``None``."""
+    values = [None if _missing(v) else str(v) for v in series.tolist()]
+    return pd.Series(values, index=series.index, dtype=object)
 
 
 def _prepare_table(table: str, df: pd.DataFrame | None) -> pd.DataFrame:
     if df is None:
         df = pd.DataFrame(columns=list(_REQUIRED[table]))
     if not isinstance(df, pd.DataFrame):
-        raise ModelInputError(f"Model input '{table}' must be a pandas DataFrame, got {type(df).__name__}.")
+        raise ModelInputError(
+            f"Model input '{table}' must be a pandas DataFrame, got {type(df).__name__}."
+        )
     df = df.copy()
     missing = [c for c in _REQUIRED[table] if c not in df.columns]
     if missing and not (table in ("levels", "bom") and len(df) == 0):
@@ -146,7 +153,9 @@ def _prepare_table(table: str, df: pd.DataFrame | None) -> pd.DataFrame:
     return df
 
 
-def _check_numeric(table: str, df: pd.DataFrame, col: str, allow_inf: bool, allow_nan: bool) -> None:
+def _check_numeric(
+    table: str, df: pd.DataFrame, col: str, allow_inf: bool, allow_nan: bool
+) -> None:
     raw = df[col]
     values = pd.to_numeric(raw, errors="coerce")
     bad_type = values.isna() & raw.notna()
@@ -180,10 +189,12 @@ def _check_known(
     known_set = set(known)
     values = df[col].tolist()
     for pos, value in enumerate(values):
-        if value is None and allow_missing:
+        if allow_missing and _missing(value):
             continue
         if value not in known_set:
-            raise _fail(table, df, pos, key or _KEYS[table], f"{col} {value!r} is not a known {what}")
+            raise _fail(
+                table, df, pos, key or _KEYS[table], f"{col} {value!r} is not a known {what}"
+            )
 
 
 def _check_unique(table: str, df: pd.DataFrame, cols: list[str]) -> None:
@@ -222,11 +233,14 @@ def _check_policy(policy: Policy, facility_types: list[str]) -> None:
         raise ModelInputError(f"policy local_content_share must lie in [0, 1], got {share!r}.")
     if policy.local_content_basis not in ("weight", "value"):
         raise ModelInputError(
-            f"policy local_content_basis must be 'weight' or 'value', got {policy.local_content_basis!r}."
+            "policy local_content_basis must be 'weight' or 'value', "
+            f"got {policy.local_content_basis!r}."
         )
     for tag, s in policy.fixed_cost_subsidy.items():
         if not (0.0 <= float(s) <= 1.0):
-            raise ModelInputError(f"policy fixed_cost_subsidy[{tag!r}] must lie in [0, 1], got {s!r}.")
+            raise ModelInputError(
+                f"policy fixed_cost_subsidy[{tag!r}] must lie in [0, 1], got {s!r}."
+            )
 
 
 def _types_reaching_market(links: pd.DataFrame) -> set[str]:
@@ -314,7 +328,9 @@ def validate_inputs(inputs: ModelInputs) -> CleanTables:
     links["from_type"] = links["from_type"].astype(str)
     links["to_type"] = links["to_type"].astype(str)
     links["commodity"] = _as_str(links["commodity"])
-    _check_known("links", links, "from_type", [*facility_types, SUPPLIER], "facility type or 'supplier'")
+    _check_known(
+        "links", links, "from_type", [*facility_types, SUPPLIER], "facility type or 'supplier'"
+    )
     _check_known("links", links, "to_type", [*facility_types, MARKET], "facility type or 'market'")
     _check_known("links", links, "commodity", commodities, "commodity", allow_missing=True)
 
@@ -336,7 +352,9 @@ def validate_inputs(inputs: ModelInputs) -> CleanTables:
         bad_yield = ((bom["yield"] <= 0) | (bom["yield"] > 1)).to_numpy()
         if bad_yield.any():
             pos = int(np.flatnonzero(bad_yield)[0])
-            raise _fail("bom", bom, pos, "type", f"yield {bom['yield'].iloc[pos]:g} must lie in (0, 1]")
+            raise _fail(
+                "bom", bom, pos, "type", f"yield {bom['yield'].iloc[pos]:g} must lie in (0, 1]"
+            )
     bom_types = set(bom["type"]) if len(bom) else set()
 
     lanes = tables["lanes"]

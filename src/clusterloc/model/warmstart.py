@@ -22,6 +22,7 @@ import logging
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import scipy.optimize
@@ -299,6 +300,7 @@ def lagrangian_bound(
     time_limit: float = 20.0,
     heuristic_every: int = 25,
     multipliers: np.ndarray | None = None,
+    stop_above: float | None = None,
 ) -> LagrangianResult:
     """Subgradient optimisation of the Lagrangian dual (demand rows relaxed).
 
@@ -317,6 +319,8 @@ def lagrangian_bound(
         Period of the primal heuristic.
     multipliers
         Starting multipliers (default: each customer's cheapest cost).
+    stop_above
+        Stop as soon as the bound exceeds this value (used by probing).
 
     Returns
     -------
@@ -359,7 +363,9 @@ def lagrangian_bound(
             if stall >= 20:
                 step /= 2.0
                 stall = 0
-        if it == 1 or it % heuristic_every == 0:
+        if stop_above is not None and best_bound > stop_above:
+            break
+        if heuristic_every > 0 and (it == 1 or it % heuristic_every == 0):
             mask = y > 0
             key = mask.tobytes()
             if key not in seen:
@@ -431,3 +437,142 @@ def facility_fixings(
                 fixed[i] = 1 - val
                 break
     return fixed
+
+
+def probe_facilities(
+    data: CflpData,
+    result: LagrangianResult,
+    incumbent: Incumbent,
+    fixed: dict[int, int],
+    *,
+    iterations: int = 60,
+    deadline: float,
+) -> dict[int, int]:
+    """Lagrangian probing: re-optimise the multipliers with one ``y_i`` flipped.
+
+    For each facility not yet fixed, force ``y_i`` to the opposite of its value in
+    the incumbent (open: it must stay open; closed: its row is removed) and run a
+    short subgradient from the best multipliers. If that bound exceeds the
+    incumbent's cost, no cheaper solution has ``y_i`` flipped, so ``y_i`` is fixed
+    to its incumbent value (exact). Stronger than :func:`facility_fixings`, which
+    keeps the multipliers fixed.
+
+    Returns
+    -------
+    dict
+        ``fixed`` extended with the new fixings.
+    """
+    out = dict(fixed)
+    ub = incumbent.objective
+    tol = 1e-9 * abs(ub) + 1e-6
+    # most promising first: facilities whose fixed-multiplier test came closest
+    order = np.argsort(-np.abs(result.facility_values), kind="stable")
+    for i in order:
+        i = int(i)
+        if i in out or data.must_open[i]:
+            continue
+        if time.perf_counter() > deadline:
+            break
+        if incumbent.open[i]:
+            keep = np.ones(data.fixed_costs.shape[0], dtype=bool)
+            keep[i] = False
+            sub = CflpData(
+                data.fixed_costs[keep],
+                data.capacities[keep],
+                data.demands,
+                data.costs[keep],
+                data.must_open[keep],
+            )
+        else:
+            must = data.must_open.copy()
+            must[i] = True
+            sub = CflpData(data.fixed_costs, data.capacities, data.demands, data.costs, must)
+        probe = lagrangian_bound(
+            sub,
+            upper_bound=ub,
+            max_iterations=iterations,
+            time_limit=max(0.0, deadline - time.perf_counter()),
+            heuristic_every=0,
+            multipliers=result.multipliers,
+            stop_above=ub + tol,
+        )
+        if probe.bound > ub + tol:
+            out[i] = 1 if incumbent.open[i] else 0
+    return out
+
+
+class LpSupportStart:
+    """Generic MIP start for any :class:`~clusterloc.model.LocationModel`.
+
+    Solve the LP relaxation, close every site whose open variable is 0 in it, solve
+    that restricted MIP for a short time, and hand its solution to ``solver`` as a
+    MIP start. Only a start: the full model is solved afterwards, so the status the
+    solver reports stays honest. All bounds and variable types are restored.
+
+    Parameters
+    ----------
+    solver
+        The solver that will run the full model (receives the start).
+    lp_seconds
+        Time limit of the LP relaxation; no start when it is not solved in time.
+    mip_seconds
+        Time limit of the restricted MIP.
+
+    Attributes
+    ----------
+    objective
+        Cost of the start found (``None`` if none), ``seconds`` the time spent.
+    """
+
+    def __init__(self, solver: Any, *, lp_seconds: float = 20.0, mip_seconds: float = 15.0) -> None:
+        self.solver = solver
+        self.lp_seconds = lp_seconds
+        self.mip_seconds = mip_seconds
+        self.objective: float | None = None
+        self.seconds = 0.0
+
+    def __call__(self, model: Any) -> float | None:
+        import pulp
+
+        from clusterloc.model.solvers import make_solver, run_solver, set_start
+
+        t0 = time.perf_counter()
+        prob = model.problem
+        binaries = [v for v in prob.variables() if v.cat == pulp.LpInteger]
+        try:
+            for var in binaries:
+                var.cat = pulp.LpContinuous
+            relaxed = run_solver(prob, make_solver("highs", time_limit=self.lp_seconds))
+        finally:
+            for var in binaries:
+                var.cat = pulp.LpInteger
+        if relaxed.status != "optimal":
+            log.info("lp-support start: LP relaxation not solved (%s)", relaxed.status)
+            self.seconds = time.perf_counter() - t0
+            return None
+        closed = [
+            v
+            for v in model.open_vars.values()
+            if (v.varValue or 0.0) < 1e-6 and (v.lowBound or 0) < 1 and v.upBound != 0
+        ]
+        saved = {v: v.upBound for v in closed}
+        try:
+            for var in closed:
+                var.upBound = 0
+            restricted = run_solver(
+                prob, make_solver("highs", time_limit=self.mip_seconds, gap=1e-6)
+            )
+            if restricted.status in ("optimal", "feasible"):
+                self.objective = restricted.objective
+                set_start(self.solver, {v: float(v.varValue or 0.0) for v in prob.variables()})
+        finally:
+            for var, ub in saved.items():
+                var.upBound = ub
+        self.seconds = time.perf_counter() - t0
+        log.info(
+            "lp-support start: %s sites closed, start %s in %.1f s",
+            len(closed),
+            self.objective,
+            self.seconds,
+        )
+        return self.objective

@@ -37,7 +37,7 @@ from shapely import STRtree
 from clusterloc.errors import NetworkError
 from clusterloc.network.osm_pbf import Progress
 from clusterloc.network.settings import TruckSettings
-from clusterloc.network.truck import finish_graph, way_speed
+from clusterloc.network.truck import add_paths, finish_graph, way_speed
 
 log = logging.getLogger(__name__)
 
@@ -334,22 +334,20 @@ def graph_from_line_layer(
     if progress:
         progress("building graph")
     G = nx.MultiDiGraph(crs="epsg:4326")
-    for i, (lon, lat) in enumerate(zip(lg.lon, lg.lat, strict=True)):
-        G.add_node(i, x=lon, y=lat)
-    a = np.array([s[0] for s in lg.segments])
-    b = np.array([s[1] for s in lg.segments])
-    lon_arr, lat_arr = np.asarray(lg.lon), np.asarray(lg.lat)
-    lengths = great_circle_m(lon_arr[a], lat_arr[a], lon_arr[b], lat_arr[b])
+    xy = np.column_stack([np.asarray(lg.lon), np.asarray(lg.lat)])
+    # consecutive segments of one line part form a chain; each connector is its own chain
+    chains: list[tuple[list[int], dict[str, Any], bool]] = []
+    last_part = None
     connector_m = 0.0
-    for (u, v, part, attrs), length in zip(lg.segments, lengths, strict=True):
-        data = dict(attrs)
-        data["oneway"] = False
-        data["length"] = float(length)
+    for a, b, part, attrs in lg.segments:
         if part < 0:
-            connector_m += float(length)
-        G.add_edge(u, v, **data, reversed=False)
-        G.add_edge(v, u, **data, reversed=True)
-    G.remove_nodes_from([n for n in list(G) if G.degree(n) == 0])
+            connector_m += float(great_circle_m(xy[a, 0], xy[a, 1], xy[b, 0], xy[b, 1]))
+        if part >= 0 and part == last_part and chains[-1][0][-1] == a:
+            chains[-1][0].append(b)
+        else:
+            chains.append(([a, b], attrs, False))
+        last_part = part
+    add_paths(G, chains, xy)
     meta = dict(metadata)
     meta["lines"] = {
         "features": len(gdf),

@@ -126,7 +126,7 @@ def graph_from_bbox(
     west, south, east, north = bbox
     if not (west < east and south < north):
         raise NetworkError(
-            f"bbox {bbox}: expected (west, south, east, north) with west<east, south<north."
+            f"bbox {bbox}: expected (west, south, east, north) with west < east and south < north."
         )
     return graph_from_polygon(box(west, south, east, north), settings)
 

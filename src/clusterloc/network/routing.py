@@ -4,13 +4,20 @@
 row (CSR) matrices, one for ``length`` (m) and one for ``travel_time`` (s), built once.
 Parallel edges keep the **minimum** weight of each kind (``networkx.to_scipy_sparse_array``
 on a multigraph would *sum* them). Many-to-many matrices then come from one
-:func:`scipy.sparse.csgraph.dijkstra` call per weight, and route geometry from the
-predecessor tree of a single-source call.
+:func:`scipy.sparse.csgraph.dijkstra` call per weight (run in forked processes side by side
+for large jobs), and route geometry from the predecessor tree of a single-source call.
+Sites snap to their nearest node through a k-d tree on geocentric unit vectors, exact for a
+network of any extent.
 """
 
 from __future__ import annotations
 
 import logging
+import math
+import mmap
+import os
+import sys
+import threading
 from collections.abc import Hashable, Iterable, Sequence
 from typing import Any
 
@@ -34,6 +41,9 @@ DEFAULT_MAX_SNAP_M = 20_000.0
 
 WEIGHTS = ("length", "travel_time")
 
+#: Matrices with fewer entries than this (per weight) are solved in this process alone.
+PARALLEL_MIN_ENTRIES = 4_000_000
+
 _MAX_LISTED = 10
 
 
@@ -48,6 +58,27 @@ def _unit_vectors(lon: np.ndarray, lat: np.ndarray) -> np.ndarray:
 def _chord_to_metres(chord: np.ndarray) -> np.ndarray:
     """Great-circle distance (m) from the chord length between unit vectors."""
     return 2.0 * EARTH_RADIUS_M * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))
+
+
+def available_cpus() -> int:
+    """CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def _can_fork() -> bool:
+    """Forking is used on Linux, and only from a single-threaded process.
+
+    A fork copies one thread; a lock another thread held at that moment (a logging
+    handler, a progress display) would stay locked in the child. The child only runs
+    scipy/numpy and leaves with ``os._exit``, but a multi-threaded caller still gets the
+    single-process path, to be safe.
+    """
+    return (
+        sys.platform.startswith("linux") and hasattr(os, "fork") and threading.active_count() == 1
+    )
 
 
 def _format_distance(metres: float) -> str:
@@ -75,6 +106,9 @@ class RoadNetwork:
         ``length`` (m) and ``travel_time`` (s); optional edge ``geometry`` (LineString).
         An edge without ``travel_time`` but with ``speed_kph`` gets
         ``length / speed_kph``.
+    workers
+        Processes :meth:`matrices` may use (default: every CPU this process may run on);
+        1 keeps all work in this process. See :meth:`matrices`.
 
     Raises
     ------
@@ -89,10 +123,11 @@ class RoadNetwork:
     >>> km, hours = net.matrices(sites["node"], sites["node"])      # doctest: +SKIP
     """
 
-    def __init__(self, G: nx.MultiDiGraph) -> None:
+    def __init__(self, G: nx.MultiDiGraph, workers: int | None = None) -> None:
         if G.number_of_nodes() == 0:
             raise NetworkError("the road graph has no nodes.")
         self.graph = G
+        self.workers = workers
         self.nodes: np.ndarray = np.asarray(list(G.nodes))
         self._index = pd.Index(self.nodes)
         n = len(self.nodes)
@@ -282,11 +317,18 @@ class RoadNetwork:
         origin_names: Sequence[Any] | None = None,
         target_names: Sequence[Any] | None = None,
         warn: bool = True,
+        workers: int | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
         """Shortest road distance (km) and travel time (h) from origins to targets.
 
         ``km`` and ``hours`` are each their own shortest path: the fastest route may be
-        longer than the shortest one.
+        longer than the shortest one. Each is one :func:`scipy.sparse.csgraph.dijkstra`
+        call over the distinct origins on the prebuilt CSR. For large jobs (at least
+        ``PARALLEL_MIN_ENTRIES`` matrix entries per weight) on Linux, called from a
+        single-threaded process, the calls run in forked worker processes - the two
+        weights side by side, and the origins split further when more CPUs are free -
+        writing straight into shared memory; the results are identical to the
+        single-process ones.
 
         Parameters
         ----------
@@ -297,6 +339,9 @@ class RoadNetwork:
             node ids). See :meth:`unreachable_pairs`.
         warn
             Log a warning naming the unreachable pairs (default True).
+        workers
+            Processes to use for this call (default: the network's ``workers``, else
+            every available CPU); 1 solves in this process.
 
         Returns
         -------
@@ -306,10 +351,29 @@ class RoadNetwork:
         """
         o_idx = self.indices(origin_nodes)
         t_idx = self.indices(target_nodes)
-        km = self._solve("length", o_idx, t_idx)
+        if len(o_idx) == 0 or len(t_idx) == 0:
+            return np.zeros((len(o_idx), len(t_idx))), np.zeros((len(o_idx), len(t_idx)))
+        uniq, inverse = np.unique(o_idx, return_inverse=True)
+        repeated = len(uniq) != len(o_idx)
+        if not repeated:  # keep the caller's order: no reordering copy afterwards
+            uniq = o_idx
+        all_targets = len(t_idx) == len(self.nodes) and np.array_equal(
+            t_idx, np.arange(len(self.nodes))
+        )
+        cols = None if all_targets else t_idx
+
+        n_workers = workers if workers is not None else self.workers
+        n_workers = available_cpus() if n_workers is None else max(1, int(n_workers))
+        if n_workers > 1 and len(uniq) * len(t_idx) >= PARALLEL_MIN_ENTRIES and _can_fork():
+            out = self._solve_forked(uniq, cols, len(t_idx), n_workers)
+        else:
+            out = {w: self._solve(w, uniq, cols) for w in WEIGHTS}
+        km, hours = out["length"], out["travel_time"]
+        if repeated:
+            km, hours = km[inverse], hours[inverse]
         km /= 1000.0
-        hours = self._solve("travel_time", o_idx, t_idx)
         hours /= 3600.0
+
         n_bad = int(np.isinf(km).sum()) if warn else 0
         if n_bad:
             o_lab = self.nodes[o_idx] if origin_names is None else origin_names
@@ -324,20 +388,51 @@ class RoadNetwork:
             )
         return km, hours
 
-    def _solve(self, weight: str, o_idx: np.ndarray, t_idx: np.ndarray) -> np.ndarray:
-        if len(o_idx) == 0 or len(t_idx) == 0:
-            return np.zeros((len(o_idx), len(t_idx)))
-        uniq, inverse = np.unique(o_idx, return_inverse=True)
-        dist = dijkstra(self._csr[weight], directed=True, indices=uniq)
-        dist = np.atleast_2d(dist)
-        all_targets = len(t_idx) == len(self.nodes) and np.array_equal(
-            t_idx, np.arange(len(self.nodes))
-        )
-        if not all_targets:
-            dist = dist[:, t_idx]
-        if len(uniq) != len(o_idx) or not np.array_equal(uniq, o_idx):
-            dist = dist[inverse]
-        return np.ascontiguousarray(dist, dtype=float)
+    def _solve(self, weight: str, rows: np.ndarray, cols: np.ndarray | None) -> np.ndarray:
+        """Dijkstra from ``rows`` (matrix indices) to every node, or to ``cols`` only."""
+        dist = np.atleast_2d(dijkstra(self._csr[weight], directed=True, indices=rows))
+        if cols is not None:
+            dist = dist[:, cols]
+        return dist
+
+    def _solve_forked(
+        self, uniq: np.ndarray, cols: np.ndarray | None, n_cols: int, n_workers: int
+    ) -> dict[str, np.ndarray]:
+        """Split the Dijkstra calls over forked processes writing into shared memory."""
+        chunks = np.array_split(np.arange(len(uniq)), max(1, math.ceil(n_workers / 2)))
+        tasks = [(w, c[0], c[-1] + 1) for w in WEIGHTS for c in chunks if len(c)]
+        out: dict[str, np.ndarray] = {}
+        for w in WEIGHTS:
+            buffer = mmap.mmap(-1, len(uniq) * n_cols * 8)  # anonymous, shared on fork
+            out[w] = np.frombuffer(buffer, dtype=float).reshape(len(uniq), n_cols)
+
+        def fill(weight: str, start: int, stop: int) -> None:
+            out[weight][start:stop] = self._solve(weight, uniq[start:stop], cols)
+
+        children: list[tuple[int, tuple[str, int, int]]] = []
+        try:
+            for task in tasks[1:]:
+                pid = os.fork()
+                if pid == 0:  # child: compute its share, then leave at once (no cleanup)
+                    code = 1
+                    try:
+                        fill(*task)
+                        code = 0
+                    finally:
+                        os._exit(code)
+                children.append((pid, task))
+            fill(*tasks[0])
+        finally:
+            failed = []
+            for pid, task in children:
+                _, status = os.waitpid(pid, 0)
+                if os.waitstatus_to_exitcode(status) != 0:  # pragma: no cover - e.g. OOM kill
+                    failed.append(task)
+        for task in failed:  # pragma: no cover
+            log.warning("a matrix worker process failed; redoing its share in this process")
+            fill(*task)
+        log.debug("matrices: %d Dijkstra calls in %d processes", len(tasks), len(tasks))
+        return out
 
     @staticmethod
     def unreachable_pairs(

@@ -30,7 +30,9 @@ from itertools import groupby, pairwise
 from typing import Any
 
 import networkx as nx
+import numpy as np
 import osmnx as ox
+from shapely.geometry import LineString
 
 from clusterloc.errors import NetworkError
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
@@ -38,7 +40,7 @@ from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
 log = logging.getLogger(__name__)
 
 #: Version of the graph-building rules; part of the cache key.
-BUILD_VERSION = 1
+BUILD_VERSION = 2
 
 #: OSM way tags read from a source (everything the rules need, plus what is kept on edges).
 WAY_TAGS: tuple[str, ...] = (
@@ -149,6 +151,61 @@ def way_speed(tags: Mapping[str, str], settings: TruckSettings) -> float:
     return speed
 
 
+def add_paths(
+    G: nx.MultiDiGraph,
+    paths: list[tuple[list[int], dict[str, Any], bool]],
+    coords: Mapping[int, tuple[float, float]] | Any,
+) -> int:
+    """Add node paths to ``G`` with only junctions as graph nodes.
+
+    A junction is a path end or a node used more than once over all paths. Each run of a
+    path between two junctions becomes one edge with ``geometry`` (when it has interior
+    vertices), great-circle ``length`` summed over its vertices (as osmnx computes it),
+    ``interior_nodes`` and the path's attributes; a path that is not one-way also gets the
+    reverse edge (``reversed=True``).
+
+    Parameters
+    ----------
+    G
+        Graph to add to.
+    paths
+        ``(nodes, attrs, oneway)`` triples; ``nodes`` in travel direction.
+    coords
+        ``node -> (lon, lat)`` (a mapping or an indexable array).
+
+    Returns
+    -------
+    int
+        Number of distinct nodes on the paths (before reduction to junctions).
+    """
+    uses: Counter[int] = Counter()
+    for nodes, _, _ in paths:
+        uses.update(nodes)
+        uses[nodes[0]] += 1  # path ends are always junctions
+        uses[nodes[-1]] += 1
+    for path, attrs, oneway in paths:
+        xy = np.array([coords[n] for n in path], dtype=float)
+        steps = ox.distance.great_circle(xy[:-1, 1], xy[:-1, 0], xy[1:, 1], xy[1:, 0])
+        cuts = [i for i, n in enumerate(path) if uses[n] > 1]
+        for i, j in pairwise(cuts):
+            u, v = path[i], path[j]
+            for node, k in ((u, i), (v, j)):
+                if node not in G:
+                    G.add_node(node, x=float(xy[k, 0]), y=float(xy[k, 1]))
+            seg = dict(attrs, length=float(np.sum(steps[i:j])), interior_nodes=j - i - 1)
+            seg["oneway"] = oneway
+            line = LineString(xy[i : j + 1]) if j - i > 1 else None
+            if line is not None:
+                seg["geometry"] = line
+            G.add_edge(u, v, **seg, reversed=False)
+            if not oneway:
+                back = dict(seg, reversed=True)
+                if line is not None:
+                    back["geometry"] = line.reverse()
+                G.add_edge(v, u, **back)
+    return len(uses)
+
+
 def add_ways(
     G: nx.MultiDiGraph,
     ways: Iterable[tuple[int, list[int], dict[str, str]]],
@@ -160,12 +217,20 @@ def add_ways(
     A way that references a node missing from ``coords`` (a clipped extract) is cut at that
     node: every run of two or more consecutive known nodes becomes a piece of road.
 
+    To keep memory low on large extracts, only *junctions* become graph nodes: piece ends
+    and nodes used more than once (shared by ways, or visited twice by one way). Each run
+    between two junctions is one edge with its full ``geometry``, its great-circle ``length``
+    (the sum over its vertices, as osmnx computes it) and ``interior_nodes`` (vertices
+    inside it). The junction set contains every node osmnx's ``simplify_graph`` keeps, so
+    the finished graph is the same.
+
     Returns
     -------
     dict
-        ``{"ways": n, "cut_ways": n, "missing_node_refs": n}``.
+        ``{"ways": n, "cut_ways": n, "missing_node_refs": n, "raw_nodes": n}``.
     """
     stats = Counter({"ways": 0, "cut_ways": 0, "missing_node_refs": 0})
+    pieces: list[tuple[int, list[int], dict[str, str]]] = []
     for way_id, refs, tags in ways:
         nodes = [key for key, _ in groupby(refs)]
         runs: list[list[int]] = [[]]
@@ -176,27 +241,21 @@ def add_ways(
                 stats["missing_node_refs"] += 1
                 if runs[-1]:
                     runs.append([])
-        pieces = [run for run in runs if len(run) >= 2]
-        if len(pieces) != 1 or len(pieces[0]) != len(nodes):
+        found = [run for run in runs if len(run) >= 2]
+        if len(found) != 1 or len(found[0]) != len(nodes):
             stats["cut_ways"] += 1
-        if not pieces:
+        if not found:
             continue
         stats["ways"] += 1
+        pieces.extend((way_id, piece, tags) for piece in found)
+    paths = []
+    for way_id, piece, tags in pieces:
         direction = way_direction(tags, settings)
         attrs: dict[str, Any] = {"osmid": way_id}
         attrs.update({k: tags[k] for k in EDGE_TAGS if k in tags})
-        attrs["oneway"] = direction != 0
         attrs["speed_kph"] = way_speed(tags, settings)
-        for piece in pieces:
-            for node in piece:
-                if node not in G:
-                    lon, lat = coords[node]
-                    G.add_node(node, x=lon, y=lat)
-            path = piece[::-1] if direction == -1 else piece
-            pairs = list(pairwise(path))
-            G.add_edges_from(pairs, **attrs, reversed=False)
-            if direction == 0:
-                G.add_edges_from([(v, u) for u, v in pairs], **attrs, reversed=True)
+        paths.append((piece[::-1] if direction == -1 else piece, attrs, direction != 0))
+    stats["raw_nodes"] = add_paths(G, paths, coords)
     return dict(stats)
 
 
@@ -211,6 +270,36 @@ def main_class(highway: Any) -> str:
         values = [str(h) for h in highway]
         return min(values, key=lambda h: (_class_rank(h), h)) if values else "unknown"
     return str(highway) if highway is not None else "unknown"
+
+
+def _road_km(G: nx.MultiDiGraph) -> float:
+    """Km of road in a raw graph, a two-way road counted once (its reversed twin skipped)."""
+    return sum(d["length"] for _, _, d in G.edges(data=True) if not d.get("reversed")) / 1000.0
+
+
+def _raw_node_count(G: nx.MultiDiGraph) -> int:
+    """OSM nodes behind a graph whose edges may hold ``interior_nodes`` (each road once)."""
+    interior = sum(
+        d.get("interior_nodes", 0) for _, _, d in G.edges(data=True) if not d.get("reversed")
+    )
+    return G.number_of_nodes() + int(interior)
+
+
+def _merged_geometry(G: nx.MultiDiGraph, merged: list[tuple[Any, Any]]) -> LineString:
+    """Geometry of a simplified edge: its merged edges' geometries end to end.
+
+    Takes for each ``(u, v)`` the first parallel edge, as ``osmnx.simplify_graph`` does.
+    """
+    coords: list[tuple[float, float]] = []
+    for u, v in merged:
+        data = next(iter(G.get_edge_data(u, v).values()))
+        geom = data.get("geometry")
+        if geom is not None:
+            part = list(geom.coords)
+        else:
+            part = [(G.nodes[u]["x"], G.nodes[u]["y"]), (G.nodes[v]["x"], G.nodes[v]["y"])]
+        coords.extend(part if not coords else part[1:])
+    return LineString(coords)
 
 
 def finish_graph(
@@ -245,14 +334,18 @@ def finish_graph(
     if any("length" not in d for _, _, d in G.edges(data=True)):
         G = ox.distance.add_edge_lengths(G)
     for _, _, data in G.edges(data=True):
+        data["length"] = float(data["length"])
         data["travel_time"] = data["length"] / (data["speed_kph"] / 3.6)
 
     components = nx.number_weakly_connected_components(G)
-    raw_nodes = G.number_of_nodes()
-    raw_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000.0
+    raw_nodes = _raw_node_count(G)
+    raw_km = _road_km(G)
     largest = max(nx.strongly_connected_components(G), key=len)
-    G = G.subgraph(largest).copy()
-    kept_km = sum(d["length"] for _, _, d in G.edges(data=True)) / 1000.0
+    G.remove_nodes_from([n for n in list(G) if n not in largest])
+    kept_nodes = _raw_node_count(G)
+    kept_km = _road_km(G)
+    for _, _, data in G.edges(data=True):
+        data.pop("interior_nodes", None)
     if G.number_of_edges() == 0:
         raise NetworkError(
             f"{what}: the truck roads ({raw_km:.1f} km) hold no two places that can be reached "
@@ -260,8 +353,14 @@ def finish_graph(
         )
 
     G.graph.pop("simplified", None)
-    G = ox.simplify_graph(G, edge_attr_aggs={"length": sum, "travel_time": sum})
+    pre = G
+    G = ox.simplify_graph(
+        pre, track_merged=True, edge_attr_aggs={"length": sum, "travel_time": sum}
+    )
     for _, _, data in G.edges(data=True):
+        merged = data.pop("merged_edges", None)
+        if merged:
+            data["geometry"] = _merged_geometry(pre, merged)
         for key, value in list(data.items()):
             if isinstance(value, list):
                 data[key] = sorted(value, key=str)
@@ -275,7 +374,7 @@ def finish_graph(
             "settings": settings.to_dict(),
             "build_version": BUILD_VERSION,
             "components": components,
-            "dropped_nodes": raw_nodes - len(largest),
+            "dropped_nodes": raw_nodes - kept_nodes,
             "dropped_km": round(float(raw_km - kept_km), 3),
         }
     )

@@ -27,6 +27,7 @@ import geopandas as gpd
 import jinja2
 import numpy as np
 import pandas as pd
+import shapely
 from branca.element import Element, MacroElement
 from branca.element import Figure as Figure_
 
@@ -42,11 +43,14 @@ from clusterloc.outputs.mapdata import (
     SUPPLIER,
     SUPPLIER_STYLE,
     SiteStyle,
+    colocated_groups,
     commodity_colors,
     cost_items,
     facility_styles,
+    fan_offsets,
     flow_lines,
     fmt_number,
+    group_label,
     line_parts,
     map_bounds,
     normalize_flows,
@@ -61,11 +65,10 @@ from clusterloc.outputs.mapdata import (
 
 logger = logging.getLogger(__name__)
 
-logger = logging.getLogger(__name__)
-
-# --------------------------------------------------------------------------------------------
-# HTML map
-# --------------------------------------------------------------------------------------------
+#: Chosen facilities closer than this many screen pixels at the opening view (about 1100 px
+#: wide), or than ``COLOCATED_MIN_KM``, fan out and share one label.
+COLOCATED_PX = 25.0
+COLOCATED_MIN_KM = 3.0
 
 _ASSETS = ("assets", "leaflet")
 
@@ -206,7 +209,7 @@ _MAP_CSS = f"""
 .cl-popup table {{ border-collapse: collapse; }}
 .cl-popup td {{ padding: 1px 6px 1px 0; vertical-align: top; }}
 .cl-popup td:first-child {{ color: #555; }}
-.cl-label {{ font-weight: 600; padding: 1px 5px; opacity: .9 !important; }}
+.cl-label {{ font-size: 12px; font-weight: 600; padding: 1px 5px; opacity: 1 !important; }}
 </style>
 """
 
@@ -352,6 +355,7 @@ def _legend_html(
     colors: Mapping[str, str],
     max_volume: float,
     volume_unit: str,
+    chosen_types: set[str],
 ) -> str:
     def row(symbol: str, label: str) -> str:
         return f'<div class="row"><span class="sym">{symbol}</span>{_esc(label)}</div>'
@@ -367,7 +371,8 @@ def _legend_html(
     if styles or has.get(SUPPLIER) or has.get(MARKET):
         parts.append("<h4>Sites (size ∝ throughput)</h4>")
     for name, st in styles.items():
-        parts.append(row(svg_symbol(st.shape, st.color, 16), f"{name} (chosen)"))
+        note = "chosen" if name in chosen_types else "candidates only"
+        parts.append(row(svg_symbol(st.shape, st.color, 16), f"{name} ({note})"))
     if has.get("candidates"):
         parts.append(row(svg_symbol("square", "#777777", 14, faded=True), "candidate, not chosen"))
     if has.get(SUPPLIER):
@@ -409,27 +414,53 @@ def _round_coords(coords: np.ndarray) -> list[list[float]]:
     return [[round(float(x), 5), round(float(y), 5)] for x, y in coords]
 
 
-def network_geojson(network: gpd.GeoDataFrame) -> dict[str, Any]:
-    """GeoJSON of the road network with rounded coordinates and escaped labels."""
-    features = []
+#: Above this many road vertices the network layer is simplified to keep map.html light.
+MAX_NETWORK_VERTICES = 200_000
+
+
+def network_geojson(
+    network: gpd.GeoDataFrame, max_vertices: int = MAX_NETWORK_VERTICES
+) -> dict[str, Any]:
+    """GeoJSON of the road network with rounded coordinates and escaped labels.
+
+    When the edges hold more than ``max_vertices`` vertices, geometries are simplified
+    (Douglas-Peucker, tolerance doubled from about 10 m until they fit) so the page stays
+    small; the simplification tolerance is logged.
+    """
+    geoms = network.geometry
+    valid = geoms.notna() & ~geoms.is_empty
+    total = int(shapely.get_num_coordinates(geoms[valid].to_numpy()).sum())
+    tolerance = 0.0001
+    while total > max_vertices and tolerance < 1.0:
+        simplified = geoms[valid].simplify(tolerance, preserve_topology=False)
+        total = int(shapely.get_num_coordinates(simplified.to_numpy()).sum())
+        if total <= max_vertices:
+            geoms = geoms.copy()
+            geoms[valid] = simplified
+            logger.info(
+                "network layer simplified to %d vertices (tolerance %.4f°)", total, tolerance
+            )
+            break
+        tolerance *= 2
+    # One feature per (road class, label): far fewer features than edges, same drawing.
+    merged: dict[tuple[str, str], list[list[list[float]]]] = {}
     hw = network["highway"] if "highway" in network.columns else pd.Series("", network.index)
     ref = network["ref"] if "ref" in network.columns else pd.Series("", network.index)
     name = network["name"] if "name" in network.columns else pd.Series("", network.index)
-    for geom, h, r, n in zip(network.geometry, hw, ref, name, strict=True):
+    for geom, h, r, n in zip(geoms, hw, ref, name, strict=True):
         parts = line_parts(geom)
         if not parts:
             continue
         label = " · ".join(str(v) for v in (r, n) if isinstance(v, str) and v and v != "nan")
-        features.append(
-            {
-                "type": "Feature",
-                "properties": {"cls": road_class(h), "label": _esc(label)},
-                "geometry": {
-                    "type": "MultiLineString",
-                    "coordinates": [_round_coords(p) for p in parts],
-                },
-            }
-        )
+        merged.setdefault((road_class(h), label), []).extend(_round_coords(p) for p in parts)
+    features = [
+        {
+            "type": "Feature",
+            "properties": {"cls": cls, "label": _esc(label)},
+            "geometry": {"type": "MultiLineString", "coordinates": lines},
+        }
+        for (cls, label), lines in merged.items()
+    ]
     return {"type": "FeatureCollection", "features": features}
 
 
@@ -508,7 +539,7 @@ def html_map(
         data = network_geojson(network)
         road = folium.GeoJson(
             data,
-            name=f"Road network ({len(data['features']):,} edges)",
+            name=f"Road network ({len(network):,} edges)",
             style_function=_road_style,
             tooltip=folium.GeoJsonTooltip(fields=["label"], labels=False),
             smooth_factor=1.0,
@@ -560,6 +591,22 @@ def html_map(
         if len(idx):
             sizes.loc[idx] = scale_values(sites.loc[idx, "throughput"], 10, 22, sqrt=True)
 
+    # Chosen facilities sharing a location fan out by a few pixels (at every zoom level) and
+    # share one permanent label listing their names.
+    shift: dict[Any, tuple[float, float]] = {}
+    labels: dict[Any, tuple[str, float]] = {}
+    width_km = (east - west) * 111.32 * math.cos(math.radians((south + north) / 2))
+    near_km = max(COLOCATED_MIN_KM, COLOCATED_PX * width_km / 1100.0)
+    for members in colocated_groups(chosen.geometry, km=near_km):
+        biggest = max(float(sizes.loc[i]) for i in members)
+        radius = 0.0 if len(members) == 1 else 0.6 * biggest + 3.0
+        top = 0.0
+        for i, (ux, uy) in zip(members, fan_offsets(len(members)), strict=True):
+            shift[i] = (ux * radius, -uy * radius)  # screen pixels, y down
+            top = max(top, uy * radius + float(sizes.loc[i]) / 2)
+        member_names = [str(chosen.at[i, "name"] or chosen.at[i, "site_id"]) for i in members]
+        labels[members[0]] = ("<br>".join(_esc(n) for n in group_label(member_names)), top)
+
     groups = [
         ("Chosen facilities", chosen, 1000, False),
         ("Candidates (not chosen)", candidates, 0, True),
@@ -578,10 +625,11 @@ def html_map(
             st = site_style(row["type"], styles)
             size = float(sizes.loc[idx])
             state = "cl-closed" if faded else "cl-open"
+            dx, dy = shift.get(idx, (0.0, 0.0)) if title == "Chosen facilities" else (0.0, 0.0)
             icon = folium.DivIcon(
                 html=svg_symbol(st.shape, st.color, size, faded=faded),
                 icon_size=(round(size), round(size)),
-                icon_anchor=(round(size / 2), round(size / 2)),
+                icon_anchor=(round(size / 2 - dx), round(size / 2 - dy)),
                 class_name=f"cl-site {state} cl-cat-{site_category(row['type'])} "
                 f"cl-type-{_css_class(row['type'])}",
             )
@@ -592,12 +640,13 @@ def html_map(
                 title="",
             )
             label = row["name"] or row["site_id"]
-            if title == "Chosen facilities":
+            if title == "Chosen facilities" and idx in labels:
+                text, top = labels[idx]
                 bind = _Bind(
-                    tooltip=_esc(label),
+                    tooltip=text,
                     popup=site_popup(row.to_dict()),
                     permanent=True,
-                    offset=(0, -round(size / 2)),
+                    offset=(0, -round(top)),
                 )
             else:
                 tooltip = f"<b>{_esc(label)}</b> ({_esc(row['type'])})"
@@ -622,14 +671,18 @@ def html_map(
     )
     m.add_child(
         _HtmlControl(
-            _legend_html(used_styles, has, colors, max_volume, unit),
+            _legend_html(used_styles, has, colors, max_volume, unit, set(chosen["type"])),
             "bottomleft",
             "cl-box cl-legend",
         )
     )
     m.add_child(_Attribution(f"Roads: {OSM_ATTRIBUTION}"))
-    folium.LayerControl(position="topright", collapsed=False).add_to(m)
-    m.fit_bounds([[south, west], [north, east]])
+    # Collapsed (an icon, opens on hover) so it never hides sites; the legend is always shown.
+    folium.LayerControl(position="topright", collapsed=True).add_to(m)
+    # Keep the sites clear of the title and legend boxes on the left.
+    m.fit_bounds(
+        [[south, west], [north, east]], padding_top_left=(280, 20), padding_bottom_right=(20, 20)
+    )
     return m
 
 

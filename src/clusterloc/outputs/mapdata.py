@@ -368,6 +368,54 @@ ROAD_WIDTH_HTML = {"major": 3.0, "primary": 2.2, "other": 1.4}
 ROAD_WIDTH_PNG = {"major": 1.3, "primary": 0.9, "other": 0.6}
 
 
+def colocated_groups(points: gpd.GeoSeries, km: float) -> list[list[Any]]:
+    """Group points (by index label) lying within ``km`` of a group's first point.
+
+    Used to fan out facilities that share a location (several plants in one city), which
+    would otherwise hide each other on both maps. Empty geometries are left out.
+    """
+    valid = points[points.notna() & ~points.is_empty]
+    xs = valid.x.to_numpy()
+    ys = valid.y.to_numpy()
+    labels = list(valid.index)
+    kx = 111.32 * np.cos(np.radians(ys))
+    assigned = np.zeros(len(labels), dtype=bool)
+    groups: list[list[Any]] = []
+    for i in range(len(labels)):
+        if assigned[i]:
+            continue
+        dist = np.hypot((xs - xs[i]) * kx[i], (ys - ys[i]) * 110.57)
+        members = np.flatnonzero((dist <= km) & ~assigned)
+        assigned[members] = True
+        groups.append([labels[j] for j in members])
+    return groups
+
+
+def fan_offsets(k: int) -> list[tuple[float, float]]:
+    """Unit offsets (x right, y up) that spread ``k`` co-located markers on a circle.
+
+    One marker stays in place; two sit left and right; three or more go round the circle
+    starting at the top.
+    """
+    if k <= 1:
+        return [(0.0, 0.0)] * max(k, 0)
+    start = 180.0 if k == 2 else 90.0
+    return [
+        (
+            math.cos(math.radians(start + 360.0 * i / k)),
+            math.sin(math.radians(start + 360.0 * i / k)),
+        )
+        for i in range(k)
+    ]
+
+
+def group_label(names: list[str], limit: int = 4) -> list[str]:
+    """The label lines of a group of sites: up to ``limit`` names, then ``+N more``."""
+    if len(names) <= limit:
+        return names
+    return [*names[: limit - 1], f"+{len(names) - limit + 1} more"]
+
+
 def map_bounds(
     sites: gpd.GeoDataFrame, lines: gpd.GeoDataFrame, network: gpd.GeoDataFrame
 ) -> tuple[float, float, float, float]:
@@ -397,6 +445,7 @@ def map_bounds(
 
 
 def fmt_number(value: Any, digits: int = 0, unit: str = "") -> str:
+    """Format a number with thousands separators (``–`` for missing / not finite)."""
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -408,6 +457,7 @@ def fmt_number(value: Any, digits: int = 0, unit: str = "") -> str:
 
 
 def site_names(sites: gpd.GeoDataFrame) -> dict[str, str]:
+    """Map site_id → display name (the id where the name is empty)."""
     return {
         str(sid): (str(name) or str(sid))
         for sid, name in zip(sites["site_id"], sites["name"], strict=False)

@@ -19,7 +19,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
-from clusterloc.outputs.maps import (
+from clusterloc.outputs.mapdata import (
     MARKET,
     PNG_NAME,
     SUPPLIER,
@@ -150,8 +150,13 @@ def _kpi_rows(summary: Mapping[str, Any], layers: RunLayers) -> list[tuple[str, 
                     f"{_num(service.get('avg_hours'), 1)} / {_num(service.get('max_hours'), 1)}",
                 )
             )
-    if summary.get("solver"):
-        rows.append(("Solver", md_text(summary.get("solver"))))
+    solver = summary.get("solver")
+    if isinstance(solver, Mapping):
+        settings = ", ".join(f"{k} {v}" for k, v in solver.items() if k != "name" and v is not None)
+        name = str(solver.get("name") or "?")
+        rows.append(("Solver", md_text(f"{name} ({settings})" if settings else name)))
+    elif solver:
+        rows.append(("Solver", md_text(solver)))
     seconds = summary.get("seconds")
     if isinstance(seconds, Mapping) and seconds:
         parts = [f"{md_text(k)} {_num(v, 1)}" for k, v in seconds.items() if v is not None]

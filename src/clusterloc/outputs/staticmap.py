@@ -9,10 +9,12 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.collections import LineCollection
 from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import FuncFormatter
+from matplotlib.transforms import Bbox
 
 from clusterloc.outputs.mapdata import (
     BACKGROUND,
@@ -26,11 +28,14 @@ from clusterloc.outputs.mapdata import (
     SHAPE_MARKERS,
     SUPPLIER,
     SUPPLIER_STYLE,
+    colocated_groups,
     commodity_colors,
     cost_items,
     facility_styles,
+    fan_offsets,
     flow_lines,
     fmt_number,
+    group_label,
     line_parts,
     map_bounds,
     normalize_flows,
@@ -44,10 +49,6 @@ from clusterloc.outputs.mapdata import (
 
 logger = logging.getLogger(__name__)
 
-# --------------------------------------------------------------------------------------------
-# Static map (PNG)
-# --------------------------------------------------------------------------------------------
-
 
 def _nice_length(km: float) -> float:
     if km <= 0:
@@ -59,25 +60,134 @@ def _nice_length(km: float) -> float:
     return float(exp)
 
 
-def _draw_scale_bar(ax: Any, west: float, south: float, east: float, north: float) -> None:
+def _draw_scale_bar(
+    ax: Any,
+    bounds: tuple[float, float, float, float],
+    xs: np.ndarray,
+    ys: np.ndarray,
+) -> None:
+    """Draw a km scale bar in the map corner with the fewest points (sites, flow vertices)."""
+    west, south, east, north = bounds
     lat = (south + north) / 2
     km_per_deg = 111.32 * math.cos(math.radians(lat))
     width_km = (east - west) * km_per_deg
     length = _nice_length(width_km / 5)
     deg = length / km_per_deg
-    x0 = east - (east - west) * 0.04 - deg
-    y0 = south + (north - south) * 0.05
+    dx, dy = (east - west), (north - south)
+    corners = {
+        "lower right": (east - 0.04 * dx - deg, south + 0.04 * dy),
+        "lower left": (west + 0.04 * dx, south + 0.04 * dy),
+        "upper right": (east - 0.04 * dx - deg, north - 0.09 * dy),
+        "upper left": (west + 0.04 * dx, north - 0.09 * dy),
+    }
+
+    def crowd(x0: float, y0: float) -> int:
+        inside = (
+            (xs >= x0 - 0.03 * dx)
+            & (xs <= x0 + deg + 0.03 * dx)
+            & (ys >= y0 - 0.03 * dy)
+            & (ys <= y0 + 0.08 * dy)
+        )
+        return int(inside.sum())
+
+    x0, y0 = min(corners.values(), key=lambda c: crowd(*c))
     ax.plot([x0, x0 + deg], [y0, y0], color="#222222", lw=3, solid_capstyle="butt", zorder=20)
     ax.text(
         x0 + deg / 2,
-        y0 + (north - south) * 0.012,
+        y0 + 0.012 * dy,
         f"{length:,.0f} km",
         ha="center",
         va="bottom",
         fontsize=8,
         zorder=20,
         parse_math=False,
+        bbox={"boxstyle": "round,pad=0.1", "fc": "white", "ec": "none", "alpha": 0.6},
     )
+
+
+def _overlap_area(a: Bbox, b: Bbox) -> float:
+    w = min(a.x1, b.x1) - max(a.x0, b.x0)
+    h = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return float(w * h) if w > 0 and h > 0 else 0.0
+
+
+def _place_labels(
+    fig: Figure,
+    ax: Any,
+    spots: list[tuple[float, float, float, str]],
+    markers: list[tuple[float, float, float]],
+) -> None:
+    """Label site groups, avoiding other labels, the chosen-site markers and the frame edge.
+
+    Each spot is ``(x, y, gap_pt, text)``; ``markers`` are ``(x, y, diameter_pt)``. The
+    label goes above the group (centred, else shifted sideways), else below, right or left
+    of it (``gap_pt`` points away): the first place with no overlap, otherwise the place
+    with the least. Larger groups are placed first.
+    """
+    renderer = FigureCanvasAgg(fig).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    scale = fig.dpi / 72.0
+    obstacles: list[Bbox] = []
+    for mx, my, diameter in markers:
+        cx, cy = ax.transData.transform((mx, my))
+        half = diameter * scale / 2
+        obstacles.append(Bbox.from_extents(cx - half, cy - half, cx + half, cy + half))
+    for x, y, gap, text in sorted(spots, key=lambda s: -s[3].count("\n")):
+        options = [
+            ((0.0, gap), "center", "bottom"),
+            ((6.0, gap), "right", "bottom"),
+            ((-6.0, gap), "left", "bottom"),
+            ((0.0, -gap), "center", "top"),
+            ((6.0, -gap), "right", "top"),
+            ((-6.0, -gap), "left", "top"),
+            ((gap + 2, 0.0), "left", "center"),
+            ((-gap - 2, 0.0), "right", "center"),
+        ]
+        best: tuple[float, tuple[tuple[float, float], str, str]] | None = None
+        for option in options:
+            offset, ha, va = option
+            probe = ax.annotate(
+                text,
+                xy=(x, y),
+                xytext=offset,
+                textcoords="offset points",
+                fontsize=7.5,
+                ha=ha,
+                va=va,
+                linespacing=1.1,
+                bbox={"boxstyle": "round,pad=0.2"},
+            )
+            box = probe.get_window_extent(renderer)
+            probe.remove()
+            outside = box.width * box.height - _overlap_area(box, frame)
+            cost = 10 * outside + sum(_overlap_area(box, o) for o in obstacles)
+            if best is None or cost < best[0]:
+                best = (cost, option)
+            if cost == 0:
+                break
+        assert best is not None
+        offset, ha, va = best[1]
+        # Away from the plain "above" spot, a thin leader line shows which sites are meant.
+        leader = (
+            None
+            if best[1] == options[0]
+            else {"arrowstyle": "-", "color": "#444444", "lw": 0.7, "shrinkA": 0, "shrinkB": 4}
+        )
+        label = ax.annotate(
+            text,
+            xy=(x, y),
+            xytext=offset,
+            textcoords="offset points",
+            fontsize=7.5,
+            ha=ha,
+            va=va,
+            zorder=7,
+            linespacing=1.1,
+            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+            arrowprops=leader,
+        )
+        label.set_parse_math(False)
+        obstacles.append(label.get_window_extent(renderer))
 
 
 def _deg_formatter(pos: str, neg: str) -> FuncFormatter:
@@ -236,14 +346,38 @@ def static_map(
             Line2D([], [], ls="", marker=SHAPE_MARKERS[shape], ms=7, color=color, label=label)
         )
 
+    ax.set_xlim(west, east)
+    ax.set_ylim(south, north)
+    mid_lat = (south + north) / 2
+    ax.set_aspect(1.0 / max(math.cos(math.radians(mid_lat)), 0.05))
+    ax.apply_aspect()
+    box = ax.get_position()
+    fig_w, fig_h = fig.get_size_inches()
+    pt_per_x = box.width * fig_w * 72 / (east - west)  # points per degree on screen
+    pt_per_y = box.height * fig_h * 72 / (north - south)
+
     chosen = sites[is_facility & sites["open"] & valid]
     if len(chosen):
         size = scale_values(chosen["throughput"], 80, 420, sqrt=True)
+        # Facilities sharing a location fan out around it and share one label.
+        px, py = xs[chosen.index].copy(), ys[chosen.index].copy()
+        diameter = math.sqrt(float(size.max()))
+        km_per_pt = 111.32 * math.cos(math.radians(mid_lat)) / pt_per_x
+        label_spots = []
+        for members in colocated_groups(chosen.geometry, km=max(3.0, 0.8 * diameter * km_per_pt)):
+            cx, cy = float(xs[members].mean()), float(ys[members].mean())
+            radius = 0.0 if len(members) == 1 else 0.6 * diameter + 2
+            for i, (ux, uy) in zip(members, fan_offsets(len(members)), strict=True):
+                px[i] = cx + ux * radius / pt_per_x
+                py[i] = cy + uy * radius / pt_per_y
+            names = [str(chosen.at[i, "name"] or chosen.at[i, "site_id"]) for i in members]
+            gap = radius + diameter / 2 + 2
+            label_spots.append((cx, cy, gap, "\n".join(group_label(names))))
         for site_type, frame in chosen.groupby("type"):
             st = site_style(str(site_type), styles)
             ax.scatter(
-                xs[frame.index],
-                ys[frame.index],
+                px[frame.index],
+                py[frame.index],
                 s=size[frame.index],
                 marker=SHAPE_MARKERS[st.shape],
                 c=st.color,
@@ -264,19 +398,8 @@ def static_map(
                     label=f"{site_type} (chosen)",
                 ),
             )
-        dy = (north - south) * 0.018
-        for idx, row in chosen.iterrows():
-            ax.text(
-                float(xs[idx]),
-                float(ys[idx]) + dy,
-                str(row["name"] or row["site_id"]),
-                fontsize=8,
-                ha="center",
-                va="bottom",
-                zorder=7,
-                parse_math=False,
-                bbox={"boxstyle": "round,pad=0.15", "fc": "white", "ec": "none", "alpha": 0.75},
-            )
+        markers = [(float(px[i]), float(py[i]), math.sqrt(float(size[i]))) for i in chosen.index]
+        _place_labels(fig, ax, label_spots, markers)
     markets = sites[(categories == MARKET) & valid]
     if 0 < len(markets) <= 25:
         for idx, row in markets.iterrows():
@@ -292,27 +415,32 @@ def static_map(
                 parse_math=False,
             )
 
-    ax.set_xlim(west, east)
-    ax.set_ylim(south, north)
-    ax.set_aspect(1.0 / max(math.cos(math.radians((south + north) / 2)), 0.05))
     ax.xaxis.set_major_formatter(_deg_formatter("E", "W"))
     ax.yaxis.set_major_formatter(_deg_formatter("N", "S"))
     ax.tick_params(labelsize=8)
     ax.grid(True, color="white", lw=0.8, zorder=0)
     ax.set_axisbelow(True)
-    _draw_scale_bar(ax, west, south, east, north)
-    ax.text(
-        0.995,
-        0.005,
+    points_x = [xs[valid].to_numpy(dtype=float)]
+    points_y = [ys[valid].to_numpy(dtype=float)]
+    for geom in lines.geometry if len(lines) else []:
+        for part in line_parts(geom):
+            points_x.append(part[:, 0])
+            points_y.append(part[:, 1])
+    _draw_scale_bar(
+        ax, (west, south, east, north), np.concatenate(points_x), np.concatenate(points_y)
+    )
+    ax.annotate(
         f"Roads: {OSM_ATTRIBUTION}",
-        transform=ax.transAxes,
+        xy=(1.0, 0.0),
+        xycoords="axes fraction",
+        xytext=(0, -22),
+        textcoords="offset points",
         ha="right",
-        va="bottom",
+        va="top",
         fontsize=7,
         color="#333333",
-        parse_math=False,
-        zorder=20,
-    )
+        annotation_clip=False,
+    ).set_parse_math(False)
     fig.suptitle(summary_title(summary), x=0.06, ha="left", fontsize=13, fontweight="bold")
     subtitle = _subtitle(summary, len(chosen), int(is_facility.sum()))
     fig.text(0.06, 0.915, subtitle, fontsize=9, color="#333333", parse_math=False)

@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import logging
-import math
-import os
 import time
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
@@ -36,11 +34,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-#: Environment variable naming the network cache folder.
-CACHE_ENV = "CLUSTERLOC_CACHE"
-
 #: ``progress(step)`` returns a context manager around one step
-#: (``"network"``, ``"matrix"``, ``"build"``, ``"solve"``); the CLI shows a spinner.
+#: (``"network"``, ``"matrix"``, ``"build"``, ``"solve"``); the CLI shows a spinner. If the
+#: object also has a ``note(text)`` method, the network build reports its sub-steps to it.
 Progress = Callable[[str], AbstractContextManager[Any]]
 
 
@@ -115,13 +111,16 @@ def truck_settings(scenario: Scenario) -> TruckSettings:
 
 
 def cache_dir(scenario: Scenario) -> Path:
-    """Network cache folder: ``network.cache_dir``, ``$CLUSTERLOC_CACHE`` or ``~/.cache``."""
+    """Network cache folder: ``network.cache_dir``, else the user cache.
+
+    The user cache is ``$CLUSTERLOC_CACHE``, else ``$XDG_CACHE_HOME/clusterloc/networks``
+    (``~/.cache/clusterloc/networks``); see :func:`clusterloc.network.cache.default_cache_dir`.
+    """
     if scenario.network is not None and scenario.network.cache_dir:
         return Path(scenario.network.cache_dir)
-    env = os.environ.get(CACHE_ENV)
-    if env:
-        return Path(env).expanduser()
-    return Path.home() / ".cache" / "clusterloc" / "networks"
+    from clusterloc.network.cache import default_cache_dir
+
+    return default_cache_dir()
 
 
 def check_network_source(scenario: Scenario) -> Path:
@@ -144,7 +143,12 @@ def check_network_source(scenario: Scenario) -> Path:
     return source
 
 
-def load_network(scenario: Scenario, settings: TruckSettings | None = None) -> nx.MultiDiGraph:
+def load_network(
+    scenario: Scenario,
+    settings: TruckSettings | None = None,
+    *,
+    note: Callable[[str], None] | None = None,
+) -> nx.MultiDiGraph:
     """Build (or load from the cache) the truck road graph of a scenario.
 
     Parameters
@@ -153,6 +157,8 @@ def load_network(scenario: Scenario, settings: TruckSettings | None = None) -> n
         A scenario with a ``network`` section.
     settings
         Truck settings (default: :func:`truck_settings` of the scenario).
+    note
+        Called with the name of each sub-step of the build (for progress display).
     """
     from clusterloc.network import graph_from_file
 
@@ -164,7 +170,7 @@ def load_network(scenario: Scenario, settings: TruckSettings | None = None) -> n
     except OSError as exc:
         raise ScenarioError(f"network cache folder {folder} cannot be created: {exc}.") from None
     log.info("building truck network from %s (cache %s)", source, folder)
-    return graph_from_file(source, settings, cache_dir=folder)
+    return graph_from_file(source, settings, cache_dir=folder, progress=note)
 
 
 def linked_pairs(tables: ScenarioTables) -> set[tuple[str, str]]:
@@ -317,7 +323,7 @@ def build_scenario(
             from clusterloc.network import RoadNetwork
 
             with _timed(seconds, "network", progress):
-                built_graph = load_network(scenario, settings)
+                built_graph = load_network(scenario, settings, note=getattr(progress, "note", None))
             with _timed(seconds, "matrix", progress):
                 net = RoadNetwork(built_graph)
                 lanes, snaps = road_lanes(net, tables, settings)
@@ -338,7 +344,3 @@ def build_scenario(
         snaps=snaps,
         seconds=seconds,
     )
-
-
-def _finite_or_none(value: float) -> float | None:
-    return None if value is None or not math.isfinite(value) else value

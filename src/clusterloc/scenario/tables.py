@@ -96,7 +96,18 @@ def _convert(value: Any, col: Column, where: str, table: str) -> Any:
 def _read_csv(path: Path) -> tuple[pd.DataFrame, list[str]]:
     where = _describe(path)
     try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, skipinitialspace=True)
+        with path.open(encoding="utf-8-sig") as fh:
+            header = fh.readline()
+        # Spreadsheets in many locales export ';'-separated CSV.
+        sep = ";" if header.count(";") > header.count(",") else ","
+        frame = pd.read_csv(
+            path,
+            dtype=str,
+            keep_default_na=False,
+            skipinitialspace=True,
+            sep=sep,
+            encoding="utf-8-sig",
+        )
     except pd.errors.EmptyDataError:
         raise ScenarioError(f"table {where} is empty (no header row).") from None
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
