@@ -16,9 +16,9 @@ searches per origin.
   CSR matrices clusterloc built (node ids already mapped to indices).
 * clusterloc: ``RoadNetwork.matrices(origin_nodes, all_nodes)`` as a user calls it,
   including its per-call work (node id → index mapping, duplicate handling, unit
-  conversion, and - for a job this size - forking workers that run the Dijkstra calls on
-  all CPUs, the two weights side by side); the once-per-graph CSR build is timed and
-  reported separately. ``matrices(..., workers=1)`` (one process) is timed too.
+  conversion, and - for a job this size, when CPUs are idle - forking workers that run the
+  Dijkstra calls side by side); the once-per-graph CSR build is timed and reported
+  separately. ``matrices(..., workers=1)`` (one process) is timed too.
 
 scipy and the two clusterloc variants are timed ``--repeat`` times, interleaved (best of
 each kept); networkx once. The JSON ``seconds_*`` are wall-clock seconds
@@ -49,7 +49,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse.csgraph import dijkstra
 
-from clusterloc.network.routing import RoadNetwork, available_cpus
+from clusterloc.network.routing import RoadNetwork, available_cpus, idle_cpus
 
 #: Truck speeds (km/h) per class of the synthetic graph (clusterloc's defaults).
 CLASS_SPEED_KPH = {
@@ -291,6 +291,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     }
     # Interleaved runs, so all methods see the same machine load; best of each kept.
     # Results of the previous run are dropped first, so at most one copy each is held.
+    auto_before = idle_cpus()
     wall = dict.fromkeys(methods, math.inf)
     cpu = dict.fromkeys(methods, math.inf)
     results: dict[str, Any] = dict.fromkeys(methods)
@@ -307,8 +308,8 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         f"(CPU {cpu['scipy']:.2f} s; best of {args.repeat})"
     )
     say(
-        f"clusterloc RoadNetwork.matrices: {wall['clusterloc']:.2f} s "
-        f"(up to {available_cpus()} processes; best of {args.repeat})"
+        f"clusterloc RoadNetwork.matrices: {wall['clusterloc']:.2f} s (default workers: "
+        f"{auto_before} -> {idle_cpus()} idle of {available_cpus()} CPUs; best of {args.repeat})"
     )
     say(
         f"clusterloc RoadNetwork.matrices(workers=1): {wall['clusterloc_1']:.2f} s "
@@ -377,12 +378,10 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         "max_rel_diff": max_rel,
         "peak_mb": round(peak_rss_mb(), 1),
     }
-    children_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
     say(f"load average at end (1/5/15 min): {os.getloadavg()}")
     say(
         f"csr_build_seconds={csr_build:.2f} edges={G.number_of_edges()} "
-        f"peak_mb is ru_maxrss of the whole process (graph + all three methods); "
-        f"largest matrix worker process: {children_mb:.0f} MB"
+        f"peak_mb is ru_maxrss of the whole process (graph + all three methods)"
     )
     print(json.dumps(result), flush=True)
     return result

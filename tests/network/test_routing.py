@@ -357,3 +357,9 @@ def test_forked_workers_give_the_same_matrices(
     km, hours = RoadNetwork(kz_roads, workers=2).matrices(origins, nodes)
     full_km, full_h = net.matrices(origins, nodes, workers=1)
     assert np.array_equal(km, full_km) and np.array_equal(hours, full_h)
+
+
+def test_default_workers_follow_the_idle_cpus() -> None:
+    from clusterloc.network.routing import available_cpus, idle_cpus
+
+    assert 1 <= idle_cpus() <= available_cpus()

@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> None:
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]")
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - last-resort guard: one line, not a traceback
+    except Exception as exc:  # last-resort guard: one line, not a traceback
         if debug:
             traceback.print_exc()
         err_console.print(

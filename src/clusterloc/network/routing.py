@@ -68,6 +68,21 @@ def available_cpus() -> int:
         return os.cpu_count() or 1
 
 
+def idle_cpus() -> int:
+    """CPUs free for matrix workers: available CPUs minus the 1-minute load of others.
+
+    The load average counts this (running) process too, so one CPU is added back. On a
+    machine busy with other jobs this gives 1, and matrices stay in one process: a second
+    process then only competes for the same CPUs.
+    """
+    n = available_cpus()
+    try:
+        load = os.getloadavg()[0]
+    except (AttributeError, OSError):  # pragma: no cover - no load average on this platform
+        return n
+    return max(1, min(n, math.floor(n - load + 1.0)))
+
+
 def _can_fork() -> bool:
     """Forking is used on Linux, and only from a single-threaded process.
 
@@ -107,8 +122,8 @@ class RoadNetwork:
         An edge without ``travel_time`` but with ``speed_kph`` gets
         ``length / speed_kph``.
     workers
-        Processes :meth:`matrices` may use (default: every CPU this process may run on);
-        1 keeps all work in this process. See :meth:`matrices`.
+        Processes :meth:`matrices` may use (default: the CPUs that are idle at the time of
+        the call, see :func:`idle_cpus`); 1 keeps all work in this process.
 
     Raises
     ------
@@ -340,8 +355,8 @@ class RoadNetwork:
         warn
             Log a warning naming the unreachable pairs (default True).
         workers
-            Processes to use for this call (default: the network's ``workers``, else
-            every available CPU); 1 solves in this process.
+            Processes to use for this call (default: the network's ``workers``, else the
+            idle CPUs by the 1-minute load average); 1 solves in this process.
 
         Returns
         -------
@@ -363,7 +378,7 @@ class RoadNetwork:
         cols = None if all_targets else t_idx
 
         n_workers = workers if workers is not None else self.workers
-        n_workers = available_cpus() if n_workers is None else max(1, int(n_workers))
+        n_workers = idle_cpus() if n_workers is None else max(1, int(n_workers))
         if n_workers > 1 and len(uniq) * len(t_idx) >= PARALLEL_MIN_ENTRIES and _can_fork():
             out = self._solve_forked(uniq, cols, len(t_idx), n_workers)
         else:
