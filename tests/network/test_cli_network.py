@@ -7,12 +7,11 @@ from pathlib import Path
 
 import geopandas as gpd
 import networkx as nx
-import numpy as np
 import pytest
 import shapely
 
 from clusterloc.cli.main import main
-from clusterloc.network import graph_from_file, graph_info, load_graph
+from clusterloc.network import attach_points, graph_from_file, graph_info, load_graph
 
 
 def run(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
@@ -128,15 +127,11 @@ def test_distance_astana_almaty(capsys: pytest.CaptureFixture[str], kz_network: 
     assert data["km"] == pytest.approx(1207.95, rel=0.05)
     assert 10 < data["hours"] < 25
     assert len(data["snap_m"]) == 2 and all(0 <= m < 10_000 for m in data["snap_m"])
-    # the same number as a plain Dijkstra over the saved graph
-    G = load_graph(kz_network)
-    ids = list(G)
-    xs = np.array([G.nodes[n]["x"] for n in ids])
-    ys = np.array([G.nodes[n]["y"] for n in ids])
-    o = ids[int(np.argmin((xs - 71.44598) ** 2 + ((ys - 51.1801) * 1.6) ** 2))]
-    t = ids[int(np.argmin((xs - 76.9115) ** 2 + ((ys - 43.25249) * 1.4) ** 2))]
+    # the same number as a plain networkx Dijkstra over the saved graph with both points
+    # attached at their nearest road point
+    G, (o, t) = attach_points(load_graph(kz_network), [71.44598, 76.9115], [51.1801, 43.25249])
     km = nx.shortest_path_length(G, o, t, weight="length") / 1000
-    assert data["km"] == pytest.approx(km, rel=1e-3)
+    assert data["km"] == pytest.approx(km, rel=1e-6)
 
 
 def test_distance_with_negative_longitudes_and_text_output(

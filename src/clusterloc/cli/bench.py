@@ -78,10 +78,22 @@ def tscflp(
     time_limit: TimeOpt = None,
     gap: GapOpt = 1e-9,
     reduce: ReduceOpt = True,
+    lp_start: Annotated[
+        bool,
+        typer.Option(
+            "--lp-start/--no-lp-start",
+            help="MIP start from the LP relaxation's open sites (restricted MIP first).",
+        ),
+    ] = True,
 ) -> None:
     """Solve a two-stage capacitated facility location instance (Fernandes et al. 2014)."""
     instance = read_tscflp(file)
     result = solve_inputs(
-        tscflp_inputs(instance), solver=solver, time_limit=time_limit, gap=gap, reduce=reduce
+        tscflp_inputs(instance),
+        solver=solver,
+        time_limit=time_limit,
+        gap=gap,
+        reduce=reduce,
+        lp_start=lp_start,
     )
     _emit({"instance": instance.name, **result})

@@ -269,6 +269,7 @@ def distance(
     ] = None,
 ) -> None:
     """Road distance (km) and truck time (h) between two points, snapped to the network."""
+    from clusterloc.network.attach import attach_points
     from clusterloc.network.routing import RoadNetwork
 
     o_lon, o_lat = _parse_point(origin, "origin")
@@ -277,6 +278,8 @@ def distance(
         G = _load_network(file, step)
     settings = G.graph.get("clusterloc", {}).get("settings", {})
     limit = max_snap if max_snap is not None else settings.get("max_snap_m", 20_000.0)
+    # Attach both points at the nearest point of their nearest road (not only junctions).
+    G, _ = attach_points(G, [o_lon, t_lon], [o_lat, t_lat])
     net = RoadNetwork(G)
     snapped = net.snap([o_lon, t_lon], [o_lat, t_lat], ["origin", "target"], max_snap_m=limit)
     nodes = list(snapped["node"])

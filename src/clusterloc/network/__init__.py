@@ -3,8 +3,9 @@
 Build a graph with :func:`graph_from_file` (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``,
 ``.geojson``, ``.gpkg``, ``.shp``) or the online :func:`graph_from_place` /
 :func:`graph_from_bbox` / :func:`graph_from_polygon`; save and reload it with
-:func:`save_graph` / :func:`load_graph`; summarise it with :func:`graph_info`; route over it
-with :class:`RoadNetwork` and :func:`lane_table`.
+:func:`save_graph` / :func:`load_graph`; summarise it with :func:`graph_info`; attach sites to the
+nearest road point with :func:`attach_points`; route over it with :class:`RoadNetwork` and
+:func:`lane_table`.
 
 Heavy modules are imported on first use, so ``import clusterloc.network`` stays cheap.
 """
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, DEFAULT_SPEEDS_KPH, TruckSettings
 
 if TYPE_CHECKING:
+    from clusterloc.network.attach import attach_points
     from clusterloc.network.info import edges_geodataframe, graph_info
     from clusterloc.network.io import load_graph, save_graph
     from clusterloc.network.lanes import lane_table
@@ -39,6 +41,7 @@ _LAZY: dict[str, str] = {
     "edges_geodataframe": "clusterloc.network.info",
     "RoadNetwork": "clusterloc.network.routing",
     "lane_table": "clusterloc.network.lanes",
+    "attach_points": "clusterloc.network.attach",
 }
 
 __all__ = [
@@ -46,6 +49,7 @@ __all__ = [
     "DEFAULT_SPEEDS_KPH",
     "RoadNetwork",
     "TruckSettings",
+    "attach_points",
     "edges_geodataframe",
     "graph_from_bbox",
     "graph_from_file",
