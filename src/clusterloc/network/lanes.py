@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from clusterloc.errors import InputError
+from clusterloc.network.lines import great_circle_m
 from clusterloc.network.routing import DEFAULT_MAX_SNAP_M, RoadNetwork
 
 if TYPE_CHECKING:
@@ -66,7 +67,7 @@ def lane_table(
     Each site is snapped to its nearest road node (:meth:`RoadNetwork.snap`); the
     off-network leg at each end costs ``snap distance × detour_factor`` km driven at
     ``local_speed_kph``. Two sites snapped to the same node get only their off-road
-    legs.
+    legs, or the direct straight line between them × ``detour_factor`` when shorter.
 
     Parameters
     ----------
@@ -115,6 +116,21 @@ def lane_table(
     o_off = o_snap["snap_m"].to_numpy() / 1000.0 * detour
     d_off = d_snap["snap_m"].to_numpy() / 1000.0 * detour
     off_km = o_off[:, None] + d_off[None, :]
+    # Two sites on the same node need not drive to the road and back: take the direct
+    # off-road leg between them when it is shorter.
+    same = net.indices(o_nodes)[:, None] == net.indices(d_nodes)[None, :]
+    if same.any():
+        direct_km = (
+            great_circle_m(
+                orig["lon"].to_numpy(float)[:, None],
+                orig["lat"].to_numpy(float)[:, None],
+                dest["lon"].to_numpy(float)[None, :],
+                dest["lat"].to_numpy(float)[None, :],
+            )
+            / 1000.0
+            * detour
+        )
+        off_km = np.where(same, np.minimum(off_km, direct_km), off_km)
 
     o_ids = orig["site_id"].to_numpy(dtype=object)
     d_ids = dest["site_id"].to_numpy(dtype=object)
