@@ -18,7 +18,6 @@ import pytest
 import clusterloc
 from clusterloc.api import RunResult
 from clusterloc.cli.main import main as cli_main
-from clusterloc.errors import SnapError
 
 REPO = Path(__file__).resolve().parents[1]
 AUTO = REPO / "models" / "kz_auto"
@@ -32,19 +31,10 @@ ALL_SCENARIOS = [AUTO / f"{n}.yaml" for n in AUTO_VARIANTS] + [TEXTILE / "base.y
 SALES_2024 = 205_100
 RELTOL = 1e-6
 
-#: Known engine limitation (DEVELOPERS.md, contract note of 2026-11-23): sites snap to the
-#: nearest node of the *simplified* road graph, and the sparse republic-roads layer keeps no
-#: node near Shymkent, Taraz or Turkistan. Only this exact error turns a test into an xfail;
-#: any other failure still fails.
-SNAP_LIMITATION = "network snaps to nodes of the simplified graph (DEVELOPERS.md contract note)"
-
 
 def solve_scenario(path: Path) -> RunResult:
-    """Solve one scenario; a SnapError from the known limitation becomes an xfail."""
-    try:
-        return clusterloc.solve(clusterloc.load_scenario(path))
-    except SnapError as exc:
-        pytest.xfail(f"{SNAP_LIMITATION}: {exc}")
+    """Load and solve one scenario through the public API."""
+    return clusterloc.solve(clusterloc.load_scenario(path))
 
 
 @pytest.fixture(scope="module", autouse=True)
@@ -131,8 +121,6 @@ def test_clusterloc_validate_passes(path: Path) -> None:
         code = 0
     except SystemExit as exc:
         code = int(exc.code or 0)
-    if code == 2:
-        solve_scenario(path)  # xfails on the known snapping limitation, else re-raises
     assert code == 0
 
 

@@ -82,9 +82,10 @@ def tscflp(
         bool,
         typer.Option(
             "--lp-start/--no-lp-start",
-            help="MIP start from the LP relaxation's open sites (restricted MIP first).",
+            help="MIP start from the LP relaxation's open sites (restricted MIP first); "
+            "can overrun --time-limit on large instances.",
         ),
-    ] = True,
+    ] = False,
 ) -> None:
     """Solve a two-stage capacitated facility location instance (Fernandes et al. 2014)."""
     instance = read_tscflp(file)

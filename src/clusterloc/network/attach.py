@@ -90,15 +90,20 @@ def _new_node_ids(G: nx.MultiDiGraph, count: int) -> list[Hashable]:
 
 
 def _find_twins(
-    G: nx.MultiDiGraph, u: Hashable, v: Hashable, length: float
+    G: nx.MultiDiGraph, u: Hashable, v: Hashable, key: int
 ) -> list[tuple[Hashable, Hashable, int]]:
-    """Reverse edges ``v → u`` of the same road (same length within 1 mm)."""
+    """Reverse edges ``v → u`` of the same road (same length within 1 mm).
+
+    A loop road (``u == v``) is stored once per direction under two keys; the edge
+    itself is never its own twin.
+    """
     if not G.has_edge(v, u):
         return []
+    length = float(G.edges[u, v, key]["length"])
     return [
         (v, u, k)
         for k, d in G[v][u].items()
-        if abs(float(d.get("length", np.nan)) - length) <= 1e-3
+        if not (u == v and k == key) and abs(float(d.get("length", np.nan)) - length) <= 1e-3
     ]
 
 
@@ -146,7 +151,7 @@ def attach_points(
     for u, v, k, data in G.edges(keys=True, data=True):
         if (u, v, k) in seen:
             continue
-        twins = _find_twins(G, u, v, float(data["length"]))
+        twins = _find_twins(G, u, v, k)
         seen.update(twins)
         keys.append((u, v, k))
         lines.append(_edge_line(G, u, v, data))
@@ -160,8 +165,7 @@ def attach_points(
     for site, edge_i in enumerate(np.asarray(nearest, dtype=int)):
         if edge_i not in splits:
             u, v, k = keys[edge_i]
-            length = float(G.edges[u, v, k]["length"])
-            splits[edge_i] = _Split(u, v, k, _find_twins(G, u, v, length), lines_m[edge_i], [])
+            splits[edge_i] = _Split(u, v, k, _find_twins(G, u, v, k), lines_m[edge_i], [])
         split = splits[edge_i]
         split.offsets.append((float(split.line_m.project(points[site])), site))
 

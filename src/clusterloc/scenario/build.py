@@ -320,11 +320,15 @@ def build_scenario(
         settings = truck_settings(scenario)
         check_network_source(scenario)
         if network:
-            from clusterloc.network import RoadNetwork
+            from clusterloc.network import RoadNetwork, attach_points
 
             with _timed(seconds, "network", progress):
                 built_graph = load_network(scenario, settings, note=getattr(progress, "note", None))
             with _timed(seconds, "matrix", progress):
+                # Sites join the road at its nearest point, not only at junction nodes.
+                built_graph, _ = attach_points(
+                    built_graph, tables.sites["lon"].to_numpy(), tables.sites["lat"].to_numpy()
+                )
                 net = RoadNetwork(built_graph)
                 lanes, snaps = road_lanes(net, tables, settings)
         else:
