@@ -7,6 +7,7 @@ from pathlib import Path
 import networkx as nx
 import numpy as np
 import pytest
+from shapely import LineString
 
 from clusterloc.network import RoadNetwork, attach_points, graph_from_file
 
@@ -64,3 +65,24 @@ def test_sites_on_the_same_point_share_a_node(kz_graph: nx.MultiDiGraph) -> None
     H, nodes = attach_points(kz_graph, [69.59, 69.59], [42.30, 42.30])
     assert nodes[0] == nodes[1]
     assert H.number_of_nodes() == kz_graph.number_of_nodes() + 1
+
+
+def test_a_site_beside_a_loop_road_splits_both_directions() -> None:
+    # A ring road stored as two loop edges (one per direction) at node 1, plus a spur to 2.
+    ring = LineString([(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01), (0.0, 0.0)])
+    G = nx.MultiDiGraph(crs="epsg:4326")
+    G.add_node(1, x=0.0, y=0.0)
+    G.add_node(2, x=-0.01, y=0.0)
+    length = 4 * 1113.2
+    G.add_edge(1, 1, length=length, travel_time=length / 10, geometry=ring)
+    G.add_edge(1, 1, length=length, travel_time=length / 10, geometry=ring.reverse())
+    for a, b in ((1, 2), (2, 1)):
+        G.add_edge(a, b, length=1113.2, travel_time=111.32)
+    H, (node,) = attach_points(G, [0.0105], [0.005])  # beside the ring's east side
+    assert node not in G
+    assert H.number_of_edges() == G.number_of_edges() + 2
+    total = sum(d["length"] for *_, d in H.edges(data=True))
+    assert total == pytest.approx(sum(d["length"] for *_, d in G.edges(data=True)))
+    km, _ = RoadNetwork(H).matrices([2], [node])
+    # spur 1.1 km + 1.5 sides of the ring (~1.67 km) either way round
+    assert km[0, 0] == pytest.approx((1113.2 + 1.5 * 1113.2) / 1000, rel=0.02)
