@@ -54,7 +54,7 @@ def read_json(path: Path) -> dict[str, Any]:
 def test_validate_checks_without_solving(run_cli: Runner, tmp_path: Path) -> None:
     proc = ok(run_cli("validate", KZ_SMALL / "scenario.yaml", cwd=tmp_path))
     assert "valid" in proc.stdout
-    assert "snapped to the road network: max 31.9 km (sup_khorgos)" in proc.stdout
+    assert "snapped to the road network: max 3.3 km (plant_oskemen)" in proc.stdout
     assert list(tmp_path.iterdir()) == []  # nothing written
 
 

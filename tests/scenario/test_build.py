@@ -85,9 +85,9 @@ def test_missing_road_file_is_named(kz_small: Path) -> None:
         build_scenario(scenario, network=False)
 
 
-def test_site_far_from_roads_is_named(kz_small: Path, cache: Path) -> None:
+def test_site_beyond_the_snap_limit_is_named(kz_small: Path, cache: Path) -> None:
     scenario = load_scenario(kz_small / "scenario.yaml", ["network.truck.max_snap_m=3000"])
-    with pytest.raises(SnapError, match=r"site 'sup_khorgos' is 31\.\d km from the nearest road"):
+    with pytest.raises(SnapError, match=r"site 'plant_oskemen' is 3\.\d km from the nearest road"):
         build_scenario(scenario)
 
 
