@@ -18,6 +18,7 @@ import math
 import os
 import re
 import shutil
+import sys
 import tempfile
 import warnings
 from dataclasses import dataclass, field
@@ -41,12 +42,36 @@ _CBC_HELP = (
     "'pip install cbcbox' / 'pip install pulp[cbc]') so that 'cbc' is on PATH"
 )
 
+
+
+@contextlib.contextmanager
+def _stdout_fd_silenced() -> Any:
+    """Send file descriptor 1 to /dev/null (C libraries print there, bypassing Python)."""
+    sys.stdout.flush()
+    saved = os.dup(1)
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, 1)
+        yield
+    finally:
+        os.dup2(saved, 1)
+        os.close(saved)
+        os.close(devnull)
+
+
 try:  # highspy is a hard dependency, but keep the import error readable
     import highspy
 
     _HIGHS_OK = True
 except ImportError:  # pragma: no cover - exercised only without highspy
     _HIGHS_OK = False
+
+if _HIGHS_OK:
+    # HiGHS >= 1.16 prints a copyright banner on stdout when the first model of a process is
+    # created, whatever output_flag says; swallow it once here so that stdout stays clean
+    # (e.g. the one JSON line of `clusterloc bench`). Solver logs still follow `msg`.
+    with _stdout_fd_silenced():
+        highspy.Highs()
 
 
 @dataclass
