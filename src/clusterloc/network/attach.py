@@ -146,6 +146,7 @@ def attach_points(
 
     fwd, inv = _projection(lon_a, lat_a)
     keys: list[tuple[Hashable, Hashable, int]] = []
+    twins_of: list[list[tuple[Hashable, Hashable, int]]] = []
     lines: list[LineString] = []
     seen: set[tuple[Hashable, Hashable, int]] = set()
     for u, v, k, data in G.edges(keys=True, data=True):
@@ -154,6 +155,7 @@ def attach_points(
         twins = _find_twins(G, u, v, k)
         seen.update(twins)
         keys.append((u, v, k))
+        twins_of.append(twins)
         lines.append(_edge_line(G, u, v, data))
     lines_m = _reproject(np.asarray(lines, dtype=object), fwd)
     tree = STRtree(lines_m)
@@ -165,7 +167,7 @@ def attach_points(
     for site, edge_i in enumerate(np.asarray(nearest, dtype=int)):
         if edge_i not in splits:
             u, v, k = keys[edge_i]
-            splits[edge_i] = _Split(u, v, k, _find_twins(G, u, v, k), lines_m[edge_i], [])
+            splits[edge_i] = _Split(u, v, k, twins_of[edge_i], lines_m[edge_i], [])
         split = splits[edge_i]
         split.offsets.append((float(split.line_m.project(points[site])), site))
 
