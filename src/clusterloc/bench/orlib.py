@@ -122,10 +122,7 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
         ``capacity``.
     """
     path = Path(path)
-    try:
-        tokens = path.read_text().split()
-    except OSError as exc:
-        raise BenchmarkFileError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    tokens = read_benchmark_text(path).split()
     if len(tokens) < 2:
         raise BenchmarkFileError(f"{path}: expected 'm n' on the first line, file is too short.")
     try:
@@ -188,7 +185,7 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
         try:
             costs[:, j] = np.asarray(row, dtype=float)
         except ValueError:
-            bad = next(t for t in row if not _is_float(t))
+            bad = next(t for t in row if not is_float(t))
             raise BenchmarkFileError(
                 f"{path}: allocation cost {bad!r} of customer {j + 1} is not a number."
             ) from None
@@ -209,7 +206,16 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
     )
 
 
-def _is_float(token: str) -> bool:
+def read_benchmark_text(path: Path) -> str:
+    """The text of a benchmark file; a missing or unreadable file is a BenchmarkFileError."""
+    try:
+        return path.read_text()
+    except OSError as exc:
+        raise BenchmarkFileError(f"{path}: cannot read the file ({exc.strerror}).") from None
+
+
+def is_float(token: str) -> bool:
+    """True when ``token`` parses as a float."""
     try:
         float(token)
     except ValueError:
@@ -321,10 +327,7 @@ def read_cap_optima(path: str | Path) -> dict[str, float]:
         Optimal objective values of the multi-source capacitated problem.
     """
     path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise BenchmarkFileError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    lines = read_benchmark_text(path).splitlines()
     optima: dict[str, float] = {}
     current = ""
     for lineno, line in enumerate(lines[1:], start=2):
@@ -334,7 +337,7 @@ def read_cap_optima(path: str | Path) -> dict[str, float]:
         if parts[0].startswith("cap") and not parts[0].startswith("capacity"):
             current = parts[0]
             parts = parts[1:]
-        if not parts or not _is_float(parts[0]):
+        if not parts or not is_float(parts[0]):
             continue
         if not current:
             raise BenchmarkFileError(f"{path}: line {lineno} has a value but no instance name.")

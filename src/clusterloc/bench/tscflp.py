@@ -24,7 +24,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from clusterloc.bench.orlib import COMMODITY, SOURCE, BenchmarkFileError
+from clusterloc.bench.orlib import (
+    COMMODITY,
+    SOURCE,
+    BenchmarkFileError,
+    is_float,
+    read_benchmark_text,
+)
 from clusterloc.model.inputs import MARKET, SUPPLIER, ModelInputs
 
 PLANT = "plant"
@@ -80,10 +86,7 @@ def read_tscflp(path: str | Path) -> TscflpInstance:
         Missing file, wrong number of values, a negative or non-numeric value.
     """
     path = Path(path)
-    try:
-        tokens = path.read_text().split()
-    except OSError as exc:
-        raise BenchmarkFileError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    tokens = read_benchmark_text(path).split()
     try:
         n_plants, n_depots, n_customers = (int(t) for t in tokens[:3])
     except ValueError:
@@ -102,7 +105,7 @@ def read_tscflp(path: str | Path) -> TscflpInstance:
     try:
         values = np.asarray(tokens[3:], dtype=float)
     except ValueError:
-        bad = next(t for t in tokens[3:] if not _is_float(t))
+        bad = next(t for t in tokens[3:] if not is_float(t))
         raise BenchmarkFileError(f"{path}: value {bad!r} is not a number.") from None
     if not np.isfinite(values).all() or (values < 0).any():
         k = int(np.argmax(~np.isfinite(values) | (values < 0)))
@@ -132,14 +135,6 @@ def read_tscflp(path: str | Path) -> TscflpInstance:
         depot_fixed_costs=depots[:, 1].copy(),
         depot_customer_costs=depot_customer,
     )
-
-
-def _is_float(token: str) -> bool:
-    try:
-        float(token)
-    except ValueError:
-        return False
-    return True
 
 
 def tscflp_inputs(instance: TscflpInstance) -> ModelInputs:
@@ -278,10 +273,7 @@ def read_best_known(path: str | Path) -> dict[str, float]:
     if size_match is None:
         raise BenchmarkFileError(f"{path}: the file name must end in the size, e.g. bks-50.txt.")
     size = size_match.group(1)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise BenchmarkFileError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    lines = read_benchmark_text(path).splitlines()
     out: dict[str, float] = {}
     for lineno, line in enumerate(lines, start=1):
         parts = line.split()
@@ -306,17 +298,14 @@ def read_lower_bounds(path: str | Path) -> dict[str, float]:
         ``{PSC{instance}-C{class}-{size}: lower bound}``.
     """
     path = Path(path)
-    try:
-        lines = path.read_text().splitlines()
-    except OSError as exc:
-        raise BenchmarkFileError(f"{path}: cannot read the file ({exc.strerror}).") from None
+    lines = read_benchmark_text(path).splitlines()
     out: dict[str, float] = {}
     for lineno, line in enumerate(lines, start=1):
         parts = line.split()
         if not parts:
             continue
         match = re.fullmatch(r"C(\d+)-(\d+)-(\d+)", parts[0])
-        if match is None or len(parts) < 2 or not _is_float(parts[1]):
+        if match is None or len(parts) < 2 or not is_float(parts[1]):
             raise BenchmarkFileError(
                 f"{path}: line {lineno} must be 'C<class>-<instance>-<size> value', got {line!r}."
             )
