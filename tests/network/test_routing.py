@@ -16,7 +16,7 @@ from scipy.sparse.csgraph import dijkstra
 from shapely import LineString
 
 from clusterloc.errors import InputError, NetworkError, SnapError
-from clusterloc.network import TruckSettings, graph_from_file
+from clusterloc.network import DEFAULT_ROAD_CLASSES, TruckSettings, graph_from_file
 from clusterloc.network.routing import RoadNetwork
 
 GEOD = pyproj.Geod(ellps="sphere")
@@ -48,16 +48,7 @@ def oakland(osm_dir: Path) -> nx.MultiDiGraph:
 
 #: Every drivable class, so the small fixtures keep a few hundred nodes.
 ALL_DRIVABLE = (
-    "motorway",
-    "motorway_link",
-    "trunk",
-    "trunk_link",
-    "primary",
-    "primary_link",
-    "secondary",
-    "secondary_link",
-    "tertiary",
-    "tertiary_link",
+    *DEFAULT_ROAD_CLASSES,
     "unclassified",
     "residential",
     "living_street",
