@@ -21,6 +21,7 @@ from clusterloc.bench import (
     solve_inputs,
     tscflp_inputs,
 )
+from clusterloc.bench.orlib import SOURCE
 from clusterloc.model import LocationModel, make_solver
 from clusterloc.model.reduction import ExactReduction
 from clusterloc.model.warmstart import (
@@ -74,6 +75,36 @@ def test_reduction_is_exact_and_reported(cap_dir: Path, optima: dict[str, float]
     # fixed-closed warehouses carry nothing and the solution is consistent
     closed = [s for s, v in model.open_vars.items() if v.upBound == 0]
     assert not set(closed) & set(sol.open_sites["site_id"])
+
+
+@pytest.mark.parametrize("margin", [0.0, None])
+def test_priced_out_linking_rows_dropped_without_changing_the_optimum(
+    cap_dir: Path, optima: dict[str, float], margin: float | None
+) -> None:
+    inst = read_cap(cap_dir / "cap124.txt")
+    model = LocationModel.from_inputs(cap_inputs(inst))
+    model.build()
+    assert model.problem is not None
+    rows_before = model.problem.numConstraints()
+    solver = make_solver("highs", gap=1e-9)
+    step = ExactReduction(solver, linking_margin=margin)
+    sol = model.solve(solver, reductions=[step])
+    dropped = step.report.links_dropped
+    assert model.problem.numConstraints() == rows_before + step.report.cuts - dropped
+    if margin is None:
+        assert dropped == 0
+    else:
+        assert dropped > 0
+        assert step.report.summary()["links_dropped"] == dropped
+    assert sol.status == "optimal"
+    assert relative_difference(sol.objective, optima["cap124"]) <= 1e-6
+    # every flow still leaves an open warehouse, within its capacity
+    flows = sol.flows
+    out = flows[flows["origin"] != SOURCE]
+    assert set(out["origin"]) <= set(sol.open_sites["site_id"])
+    sent = out.groupby("origin")["quantity"].sum()
+    cap = sol.open_sites.set_index("site_id")["capacity"]
+    assert (sent <= cap.reindex(sent.index) * (1 + 1e-9)).all()
 
 
 def test_lagrangian_bound_and_local_search_bracket_the_optimum(

@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 
+import highspy
 import numpy as np
 import pytest
 
 from clusterloc.errors import NoSolutionError, SolverUnavailableError
 from clusterloc.model import LocationModel, ModelInputs, available_solvers, find_cbc, make_solver
+from clusterloc.model.solvers import SUBMIP_HEURISTICS, focus_on_bound
 
 needs_cbc = pytest.mark.skipif(find_cbc() is None, reason="no CBC binary")
 
@@ -153,3 +155,21 @@ def test_stopping_at_a_loose_gap_is_not_optimal(
     assert sol.gap <= 0.05 + 1e-9
     assert (sol.status == "optimal") == (sol.gap <= 1e-4)
     assert sol.best_bound <= sol.objective + 1e-6
+
+
+def test_focus_on_bound_switches_off_highs_sub_mip_heuristics() -> None:
+    solver = make_solver("highs")
+    assert focus_on_bound(solver)
+    assert all(solver.optionsDict[name] is False for name in SUBMIP_HEURISTICS)
+    # HiGHS knows every option it is given (an unknown one is an error there)
+    highs = highspy.Highs()
+    for name in SUBMIP_HEURISTICS:
+        status, value = highs.getOptionValue(name)
+        assert status == highspy.HighsStatus.kOk and value is True
+
+
+@needs_cbc
+def test_focus_on_bound_leaves_other_solvers_alone() -> None:
+    solver = make_solver("cbc")
+    assert not focus_on_bound(solver)
+    assert not set(SUBMIP_HEURISTICS) & set(getattr(solver, "optionsDict", {}))

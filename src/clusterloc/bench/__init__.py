@@ -67,6 +67,7 @@ def solve_inputs(
     seed: int | None = None,
     reduce: bool = True,
     lp_start: bool = False,
+    reduction_options: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
     """Build and solve benchmark inputs with the clusterloc engine.
 
@@ -87,6 +88,10 @@ def solve_inputs(
     reduce
         Run the exact reduction (:class:`~clusterloc.model.reduction.ExactReduction`)
         before the MIP.
+    reduction_options
+        Extra keyword arguments for :class:`~clusterloc.model.reduction.ExactReduction`
+        (e.g. ``{"linking_margin": None, "bound_focus": False}`` for the previous
+        pipeline, used as the baseline in ``benchmarks/bench_cap.py``).
     lp_start
         When the exact reduction does not apply (not a single-echelon model), find
         a MIP start with :class:`~clusterloc.model.warmstart.LpSupportStart` (LP
@@ -113,7 +118,10 @@ def solve_inputs(
         budget = 25.0 if time_limit is None else min(25.0, max(1.0, 0.4 * time_limit))
         reductions.append(
             ExactReduction(
-                pulp_solver, lagrangian_seconds=0.6 * budget, search_seconds=0.4 * budget
+                pulp_solver,
+                lagrangian_seconds=0.6 * budget,
+                search_seconds=0.4 * budget,
+                **(reduction_options or {}),
             )
         )
 

@@ -44,6 +44,11 @@ def _key(a: pd.Series, b: pd.Series) -> pd.Series:
     return a.astype(str) + _SEP + b.astype(str)
 
 
+def origin_link_name(arc: int) -> str:
+    """Name of the strong-linking row ``x ≤ ub · y_origin`` of arc number ``arc``."""
+    return f"lo_{arc}"
+
+
 class LocationModel:
     """Multi-echelon, multi-commodity capacitated facility location model.
 
@@ -521,7 +526,8 @@ class LocationModel:
         for i in np.flatnonzero(link_o):
             if pol.single_sourcing and market_arc[i]:
                 continue
-            add([(x[i], 1.0), (y[orig[i]], -float(ub[i]))], pulp.LpConstraintLE, 0.0, f"lo_{i}")
+            add([(x[i], 1.0), (y[orig[i]], -float(ub[i]))], pulp.LpConstraintLE, 0.0,
+                origin_link_name(int(i)))  # fmt: skip
         for i in np.flatnonzero(link_d):
             add([(x[i], 1.0), (y[dest[i]], -float(ub[i]))], pulp.LpConstraintLE, 0.0, f"ld_{i}")
 

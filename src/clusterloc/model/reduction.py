@@ -12,7 +12,10 @@ than a solution already in hand, and that solution stays feasible):
   a Lagrangian bound and a local-search incumbent
   (:mod:`clusterloc.model.warmstart`), then Lagrangian reduced-cost fixing of open
   binaries: a site whose bound with ``y_i`` flipped exceeds the incumbent's cost is
-  fixed. The incumbent is handed to the solver as a MIP start.
+  fixed. The incumbent is handed to the solver as a MIP start. Strong-linking rows
+  ``x_ij ≤ y_i`` of arcs the Lagrangian prices out are left out of the problem the
+  solver sees (see :meth:`ExactReduction.drop_priced_out_links`): they do not change
+  the set of integer solutions, only the size of every LP.
 
 Because the incumbent satisfies every fixing, the reduced problem still contains a
 solution of cost ``UB`` and every excluded solution costs more than ``UB``: the
@@ -34,8 +37,9 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pulp
 
+from clusterloc.model.formulation import origin_link_name
 from clusterloc.model.inputs import MARKET, SUPPLIER
-from clusterloc.model.solvers import set_start
+from clusterloc.model.solvers import focus_on_bound, set_start
 from clusterloc.model.warmstart import (
     CflpData,
     Incumbent,
@@ -67,6 +71,8 @@ class ReductionReport:
         Site counts after fixing.
     cuts
         Number of cuts added.
+    links_dropped
+        Strong-linking rows left out of the solver's problem.
     seconds
         Wall time of the step.
     """
@@ -79,6 +85,7 @@ class ReductionReport:
     fixed_open: int = 0
     free: int = 0
     cuts: int = 0
+    links_dropped: int = 0
     seconds: float = 0.0
     details: dict[str, Any] = field(default_factory=dict)
 
@@ -93,6 +100,7 @@ class ReductionReport:
             "fixed_open": self.fixed_open,
             "free": self.free,
             "cuts": self.cuts,
+            "links_dropped": self.links_dropped,
             "seconds": round(self.seconds, 3),
         }
 
@@ -249,6 +257,16 @@ class ExactReduction:
         Time for Lagrangian probing (:func:`~clusterloc.model.warmstart.probe_facilities`)
         after the fixed-multiplier tests; 0 (default) skips it — measured on capb-6000
         it fixed 12 more of 52 free sites in 40 s, not worth its time there.
+    linking_margin
+        Leave out the strong-linking row of an arc ``(i, j)`` whose Lagrangian reduced
+        cost ``c_ij - λ_j`` exceeds ``linking_margin · |λ_j|`` (default 0: every
+        priced-out arc); ``None`` keeps every row.
+    heuristic_every
+        Price the Lagrangian open set as a feasible solution every this many
+        subgradient steps of the first phase (each is a transportation LP).
+    bound_focus
+        With a start in hand, switch off the solver's sub-MIP heuristics
+        (:func:`~clusterloc.model.solvers.focus_on_bound`).
 
     Attributes
     ----------
@@ -266,12 +284,18 @@ class ExactReduction:
         search_seconds: float = 10.0,
         cardinality: bool = True,
         probe_seconds: float = 0.0,
+        linking_margin: float | None = 0.0,
+        bound_focus: bool = True,
+        heuristic_every: int = 5,
     ) -> None:
         self.solver = solver
         self.lagrangian_seconds = lagrangian_seconds
         self.search_seconds = search_seconds
         self.cardinality = cardinality
         self.probe_seconds = probe_seconds
+        self.linking_margin = linking_margin
+        self.bound_focus = bound_focus
+        self.heuristic_every = heuristic_every
         self.report = ReductionReport()
 
     def __call__(self, model: LocationModel) -> ReductionReport:
@@ -292,7 +316,9 @@ class ExactReduction:
     def _reduce(self, model: LocationModel, cflp: _Cflp, report: ReductionReport) -> None:
         data = cflp.data
         half = self.lagrangian_seconds / 2
-        first = lagrangian_bound(data, max_iterations=300, time_limit=half)
+        first = lagrangian_bound(
+            data, max_iterations=300, time_limit=half, heuristic_every=self.heuristic_every
+        )
         incumbent = first.incumbent
         if incumbent is None:
             report.reason = "no fixing: the Lagrangian heuristic found no feasible open set"
@@ -321,8 +347,14 @@ class ExactReduction:
         # keep only fixings the incumbent satisfies (always true up to round-off)
         fixings = {i: v for i, v in fixings.items() if bool(incumbent.open[i]) == bool(v)}
         self._apply(model, cflp, fixings)
+        if self.linking_margin is not None:
+            report.links_dropped = self.drop_priced_out_links(
+                model, cflp, best.multipliers, set(fixings), self.linking_margin
+            )
         if self.solver is not None:
             set_start(self.solver, self._start_values(model, cflp, incumbent))
+            if self.bound_focus:
+                focus_on_bound(self.solver)
         report.applied = True
         report.lower_bound = best.bound
         report.upper_bound = incumbent.objective
@@ -330,6 +362,61 @@ class ExactReduction:
         report.fixed_open = sum(1 for v in fixings.values() if v == 1)
         report.free = len(cflp.site_ids) - len(fixings) - int(data.must_open.sum())
         report.details = {"lagrangian_iterations": first.iterations + second.iterations}
+
+    @staticmethod
+    def drop_priced_out_links(
+        model: LocationModel,
+        cflp: _Cflp,
+        multipliers: np.ndarray,
+        skip: set[int],
+        margin: float,
+    ) -> int:
+        """Remove the strong-linking rows of arcs the Lagrangian prices out.
+
+        The row ``x_ij ≤ y_i`` (per unit: ``x_ij ≤ d_j y_i``) is implied for every
+        integer ``y`` by the capacity row ``Σ_j x_ij ≤ s_i y_i``; it only tightens the
+        LP relaxation where a fractionally open site would serve ``j``. On an arc whose
+        Lagrangian reduced cost ``c_ij - λ_j`` is positive, serving ``j`` from ``i``
+        does not pay at the multipliers, and the row rarely binds: it is removed
+        (``> margin · |λ_j|``). The MIP keeps the same integer solutions and optimum;
+        only each LP gets smaller (measured on reduced capb-6000: 34 of 39 thousand
+        rows removed, root bound −0.0003 %, HiGHS 34 s → 13 s).
+
+        Parameters
+        ----------
+        model
+            The built model (its problem is changed in place).
+        cflp
+            The model read as single-echelon CFLP.
+        multipliers
+            ``λ_j`` of the demand rows (whole-demand units, as ``cflp.data.costs``).
+        skip
+            Site indices whose rows are left alone (fixed sites).
+        margin
+            Relative margin on ``λ_j``.
+
+        Returns
+        -------
+        int
+            Number of rows removed.
+        """
+        assert model.problem is not None
+        # PuLP 3 and 4 both keep the rows in ``_constraints``, which the in-process
+        # HiGHS interface reads; a solver that reads another copy (PuLP 4's file
+        # writers) still gets valid rows, only not the smaller LP
+        constraints = model.problem._constraints
+        position = {id(var): k for k, var in enumerate(model.flow_list)}
+        costs = cflp.data.costs
+        dropped = 0
+        for (i, j), var in cflp.out_vars.items():
+            if i in skip or costs[i, j] - multipliers[j] <= margin * abs(multipliers[j]):
+                continue
+            name = origin_link_name(position[id(var)])
+            if name in constraints:
+                del constraints[name]
+                dropped += 1
+        log.info("left out %d strong-linking rows of priced-out arcs", dropped)
+        return dropped
 
     @staticmethod
     def _apply(model: LocationModel, cflp: _Cflp, fixings: dict[int, int]) -> None:
