@@ -223,3 +223,7 @@ def test_textile_base_is_optimal_and_meets_exports() -> None:
     assert fibre_export.quantity.sum() == pytest.approx(40_000, rel=RELTOL)
     # textile demand (15,000 t) exceeds the two existing mills (10,200 t): a new mill opens
     assert opened & {"ML_ZHETYSAY", "ML_TURKISTAN", "ML_SHY_NEW"}
+    # cotton-belt sites are far from the republic roads but close to each other: fields to
+    # gin is a short direct lane (61-82 km straight), not two long off-road legs
+    raw = flows.query("commodity == 'raw_cotton'")
+    assert len(raw) > 0 and (raw["km"] < 150).all()

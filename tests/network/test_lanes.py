@@ -106,6 +106,32 @@ def test_co_located_sites_far_from_the_road_are_next_to_each_other(
     assert table["km"].iloc[0] == pytest.approx(0.0, abs=1e-9)
 
 
+def test_sites_near_each_other_far_from_the_road_go_direct(net: RoadNetwork) -> None:
+    # Two sites ~4 km east of the fixture's roads, 820 m apart, attached to different
+    # road nodes: driving 4 km to the road, across and 4 km back is not a lane.
+    sites = pd.DataFrame(
+        {"site_id": ["A", "B"], "lon": [-102.2241, -102.2241], "lat": [21.8402, 21.8476]}
+    )
+    settings = TruckSettings(max_snap_m=50_000)
+    snapped = net.snap(sites["lon"], sites["lat"], max_snap_m=50_000)
+    assert snapped["node"][0] != snapped["node"][1]
+    assert (snapped["snap_m"] > 3_900).all()
+    geod = pyproj.Geod(ellps="sphere")
+    direct_km = geod.inv(-102.2241, 21.8402, -102.2241, 21.8476)[2] / 1000.0
+    table = lane_table(net, sites, sites, settings).set_index(["origin", "destination"])
+    for pair in (("A", "B"), ("B", "A")):
+        row = table.loc[pair]
+        assert row["road_km"] == 0.0
+        assert row["km"] == pytest.approx(direct_km * settings.detour_factor, rel=1e-5)
+        assert row["hours"] == pytest.approx(row["km"] / settings.local_speed_kph)
+    # a far-away destination still goes by road, with both off-road legs
+    far = lane_table(net, sites.iloc[[0]], sites_near(net.graph, {"C": (10, 0.0, 0.0)}), settings)
+    assert far["road_km"].iloc[0] > 0
+    assert far["offroad_km"].iloc[0] == pytest.approx(
+        snapped["snap_m"][0] / 1000.0 * settings.detour_factor, rel=1e-6
+    )
+
+
 def test_detour_factor_scales_only_the_off_road_part(
     ags_graph: nx.MultiDiGraph, net: RoadNetwork
 ) -> None:

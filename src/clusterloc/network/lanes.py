@@ -66,8 +66,12 @@ def lane_table(
 
     Each site is snapped to its nearest road node (:meth:`RoadNetwork.snap`); the
     off-network leg at each end costs ``snap distance × detour_factor`` km driven at
-    ``local_speed_kph``. Two sites snapped to the same node get only their off-road
-    legs, or the direct straight line between them × ``detour_factor`` when shorter.
+    ``local_speed_kph``. When the straight line between two sites × ``detour_factor``
+    is shorter than their two off-road legs alone, the network cannot offer a shorter
+    way (every route starts and ends with those legs), and the network is plainly
+    missing the local roads between them: the lane is that direct line, driven at
+    ``local_speed_kph`` (``road_km`` 0). This covers sites on the same node and
+    clusters of sites far from a sparse road layer.
 
     Parameters
     ----------
@@ -116,21 +120,23 @@ def lane_table(
     o_off = o_snap["snap_m"].to_numpy() / 1000.0 * detour
     d_off = d_snap["snap_m"].to_numpy() / 1000.0 * detour
     off_km = o_off[:, None] + d_off[None, :]
-    # Two sites on the same node need not drive to the road and back: take the direct
-    # off-road leg between them when it is shorter.
-    same = net.indices(o_nodes)[:, None] == net.indices(d_nodes)[None, :]
-    if same.any():
-        direct_km = (
-            great_circle_m(
-                orig["lon"].to_numpy(float)[:, None],
-                orig["lat"].to_numpy(float)[:, None],
-                dest["lon"].to_numpy(float)[None, :],
-                dest["lat"].to_numpy(float)[None, :],
-            )
-            / 1000.0
-            * detour
+    # Sites whose direct line is shorter than their two off-road legs need not drive to
+    # the road and back (same node, or a sparse road layer far from both): go direct.
+    direct_km = (
+        great_circle_m(
+            orig["lon"].to_numpy(float)[:, None],
+            orig["lat"].to_numpy(float)[:, None],
+            dest["lon"].to_numpy(float)[None, :],
+            dest["lat"].to_numpy(float)[None, :],
         )
-        off_km = np.where(same, np.minimum(off_km, direct_km), off_km)
+        / 1000.0
+        * detour
+    )
+    direct = direct_km < off_km
+    if direct.any():
+        off_km = np.where(direct, direct_km, off_km)
+        road_km = np.where(direct, 0.0, road_km)
+        road_h = np.where(direct, 0.0, road_h)
 
     o_ids = orig["site_id"].to_numpy(dtype=object)
     d_ids = dest["site_id"].to_numpy(dtype=object)
