@@ -163,6 +163,26 @@ def test_static_map_has_title_legend_and_geographic_axes(
     assert tick == "70°E"
 
 
+def test_static_map_shows_names_with_dollar_signs_literally(
+    run_dir: Path, run_facts: dict[str, Any], tmp_path: Path
+) -> None:
+    # matplotlib reads $...$ as math; "$\\frac$" alone is a math syntax error there
+    layers = _layers(run_dir)
+    sites = layers["sites"]
+    chosen = sites["name"].isin(run_facts["chosen_names"])
+    sites.loc[chosen, "name"] = sites.loc[chosen, "name"] + r" $\frac$"
+    sites["type"] = sites["type"].str.replace("plant", r"plant $\sqrt$")
+    layers["summary"]["scenario"] = r"kz $\frac$ demo"
+    fig = static_map(**layers)
+    fig.savefig(tmp_path / "dollar.png")
+    texts = "\n".join(t.get_text() for t in fig.axes[0].texts)
+    for name in run_facts["chosen_names"]:
+        assert name + r" $\frac$" in texts
+    assert r"kz $\frac$ demo" in fig._suptitle.get_text()
+    legend = [t.get_text() for t in fig.legends[0].get_texts()]
+    assert r"plant $\sqrt$ (chosen)" in legend
+
+
 def test_maps_draw_a_run_without_flows_or_network(make_run: Any, tmp_path: Path) -> None:
     run = make_run("bare")
     layers = read_run_layers(run)

@@ -145,18 +145,7 @@ def _place_labels(
         ]
         best: tuple[float, tuple[tuple[float, float], str, str]] | None = None
         for option in options:
-            offset, ha, va = option
-            probe = ax.annotate(
-                text,
-                xy=(x, y),
-                xytext=offset,
-                textcoords="offset points",
-                fontsize=7.5,
-                ha=ha,
-                va=va,
-                linespacing=1.1,
-                bbox={"boxstyle": "round,pad=0.2"},
-            )
+            probe = _label(ax, text, (x, y), option)
             box = probe.get_window_extent(renderer)
             probe.remove()
             outside = box.width * box.height - _overlap_area(box, frame)
@@ -166,28 +155,38 @@ def _place_labels(
             if cost == 0:
                 break
         assert best is not None
-        offset, ha, va = best[1]
         # Away from the plain "above" spot, a thin leader line shows which sites are meant.
         leader = (
             None
             if best[1] == options[0]
             else {"arrowstyle": "-", "color": "#444444", "lw": 0.7, "shrinkA": 0, "shrinkB": 4}
         )
-        label = ax.annotate(
-            text,
-            xy=(x, y),
-            xytext=offset,
-            textcoords="offset points",
-            fontsize=7.5,
-            ha=ha,
-            va=va,
-            zorder=7,
-            linespacing=1.1,
-            bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
-            arrowprops=leader,
-        )
-        label.set_parse_math(False)
+        label = _label(ax, text, (x, y), best[1], zorder=7, arrowprops=leader)
         obstacles.append(label.get_window_extent(renderer))
+
+
+def _label(
+    ax: Any,
+    text: str,
+    xy: tuple[float, float],
+    option: tuple[tuple[float, float], str, str],
+    **extra: Any,
+) -> Any:
+    """One site label at ``option = (offset_pt, ha, va)``; names are shown literally."""
+    offset, ha, va = option
+    return ax.annotate(
+        text,
+        xy=xy,
+        xytext=offset,
+        textcoords="offset points",
+        fontsize=7.5,
+        ha=ha,
+        va=va,
+        linespacing=1.1,
+        parse_math=False,
+        bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8},
+        **extra,
+    )
 
 
 def _deg_formatter(pos: str, neg: str) -> FuncFormatter:
@@ -441,11 +440,18 @@ def static_map(
         color="#333333",
         annotation_clip=False,
     ).set_parse_math(False)
-    fig.suptitle(summary_title(summary), x=0.06, ha="left", fontsize=13, fontweight="bold")
+    fig.suptitle(
+        summary_title(summary),
+        x=0.06,
+        ha="left",
+        fontsize=13,
+        fontweight="bold",
+        parse_math=False,
+    )
     subtitle = _subtitle(summary, len(chosen), int(is_facility.sum()))
     fig.text(0.06, 0.915, subtitle, fontsize=9, color="#333333", parse_math=False)
     if handles:
-        fig.legend(
+        legend = fig.legend(
             handles=handles,
             loc="upper left",
             bbox_to_anchor=(0.74, 0.9),
@@ -455,6 +461,8 @@ def static_map(
             title_fontsize=9,
             alignment="left",
         )
+        for text in legend.get_texts():  # commodity and type names are shown literally
+            text.set_parse_math(False)
     return fig
 
 
