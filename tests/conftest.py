@@ -42,3 +42,21 @@ def osm_dir(shared_dir: Path) -> Path:
 def bench_dir(shared_dir: Path) -> Path:
     """``../shared/bench``."""
     return shared_dir / "bench"
+
+
+@pytest.fixture(scope="session")
+def cap_dir(bench_dir: Path) -> Path:
+    """OR-Library CAP instances (``../shared/bench/orlib_cap``); skips when missing."""
+    path = bench_dir / "orlib_cap"
+    if not path.is_dir():
+        pytest.skip(f"OR-Library CAP instances not found at {path}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def tscflp_dir(bench_dir: Path) -> Path:
+    """TSCFLP instances of Fernandes et al. (2014); skips when missing."""
+    path = bench_dir / "tscflp" / "fernandes2014"
+    if not path.is_dir():
+        pytest.skip(f"TSCFLP instances not found at {path}")
+    return path

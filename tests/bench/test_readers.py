@@ -20,22 +20,6 @@ from clusterloc.bench import (
 from clusterloc.errors import InputError
 
 
-@pytest.fixture(scope="module")
-def cap_dir(bench_dir: Path) -> Path:
-    path = bench_dir / "orlib_cap"
-    if not path.is_dir():
-        pytest.skip(f"OR-Library CAP instances not found at {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
-def tscflp_dir(bench_dir: Path) -> Path:
-    path = bench_dir / "tscflp" / "fernandes2014"
-    if not path.is_dir():
-        pytest.skip(f"TSCFLP instances not found at {path}")
-    return path
-
-
 def test_cap41_is_read_with_sizes_totals_and_first_numbers(cap_dir: Path) -> None:
     inst = read_cap(cap_dir / "cap41.txt")
     assert inst.name == "cap41" and inst.capacity is None

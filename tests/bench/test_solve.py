@@ -33,14 +33,6 @@ from clusterloc.model.warmstart import (
 
 
 @pytest.fixture(scope="module")
-def cap_dir(bench_dir: Path) -> Path:
-    path = bench_dir / "orlib_cap"
-    if not path.is_dir():
-        pytest.skip(f"OR-Library CAP instances not found at {path}")
-    return path
-
-
-@pytest.fixture(scope="module")
 def optima(cap_dir: Path) -> dict[str, float]:
     return read_cap_optima(cap_dir / "capopt.txt")
 

@@ -78,16 +78,28 @@ def tscflp(
     time_limit: TimeOpt = None,
     gap: GapOpt = 1e-9,
     reduce: ReduceOpt = True,
+    start: Annotated[
+        str,
+        typer.Option(
+            "--start",
+            help="MIP start before the full model: two-stage (decomposition heuristic, LP "
+            "relaxation, kernel MIP and exact reduced-cost fixing within 60 % of "
+            "--time-limit), lp (LP relaxation's open sites; can overrun --time-limit on "
+            "large instances) or none.",
+        ),
+    ] = "two-stage",
     lp_start: Annotated[
         bool,
-        typer.Option(
-            "--lp-start/--no-lp-start",
-            help="MIP start from the LP relaxation's open sites (restricted MIP first); "
-            "can overrun --time-limit on large instances.",
-        ),
+        typer.Option("--lp-start/--no-lp-start", help="Same as --start lp."),
     ] = False,
 ) -> None:
     """Solve a two-stage capacitated facility location instance (Fernandes et al. 2014)."""
+    if start not in ("two-stage", "lp", "none"):
+        raise typer.BadParameter(
+            f"--start must be two-stage, lp or none, got {start!r}.", param_hint="--start"
+        )
+    if lp_start:
+        start = "lp"
     instance = read_tscflp(file)
     result = solve_inputs(
         tscflp_inputs(instance),
@@ -95,6 +107,7 @@ def tscflp(
         time_limit=time_limit,
         gap=gap,
         reduce=reduce,
-        lp_start=lp_start,
+        lp_start=start == "lp",
+        two_stage_start=start == "two-stage",
     )
     _emit({"instance": instance.name, **result})

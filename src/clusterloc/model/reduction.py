@@ -164,6 +164,39 @@ class _Cflp:
     in_vars: dict[int, list[tuple[float, pulp.LpVariable]]]
 
 
+def plain_model_obstacle(model: LocationModel) -> str:
+    """Why ``model`` is not a plain one-commodity capacitated location model.
+
+    Plain: built, one commodity, no capacity levels, single sourcing, unmet demand,
+    budget, local-content floor, CO2 cap or min/max open counts — the common ground of
+    the specialised heuristics (:func:`recognise_cflp`,
+    :func:`~clusterloc.model.twostage.recognise_two_stage`).
+
+    Returns
+    -------
+    str
+        The first obstacle found, ``""`` when there is none.
+    """
+    t = model.tables
+    if t is None or model.problem is None:
+        return "model not built"
+    pol = t.policy
+    if model.level_vars or model.assign_vars or model.unmet_vars:
+        return "capacity levels, single sourcing or unmet demand"
+    if (
+        pol.budget is not None
+        or (pol.local_content_share or 0) > 0
+        or pol.co2_cap is not None
+        or pol.min_open
+        or pol.max_open
+    ):
+        return "policy constraints beyond capacity"
+    arcs = model.arcs
+    if len(arcs) == 0 or arcs["commodity"].nunique() != 1:
+        return "not exactly one commodity"
+    return ""
+
+
 def recognise_cflp(model: LocationModel) -> tuple[_Cflp | None, str]:
     """Read a built model as a single-echelon CFLP if it is one.
 
@@ -173,24 +206,11 @@ def recognise_cflp(model: LocationModel) -> tuple[_Cflp | None, str]:
         ``cflp`` is ``None`` when the model has another structure; ``reason`` says
         which.
     """
-    t = model.tables
-    prob = model.problem
-    if t is None or prob is None:
-        return None, "model not built"
-    pol = t.policy
-    if model.level_vars or model.assign_vars or model.unmet_vars:
-        return None, "capacity levels, single sourcing or unmet demand"
-    if (
-        pol.budget is not None
-        or (pol.local_content_share or 0) > 0
-        or pol.co2_cap is not None
-        or pol.min_open
-        or pol.max_open
-    ):
-        return None, "policy constraints beyond capacity"
-    arcs = model.arcs
-    if len(arcs) == 0 or arcs["commodity"].nunique() != 1:
-        return None, "not exactly one commodity"
+    reason = plain_model_obstacle(model)
+    if reason:
+        return None, reason
+    t, prob, arcs = model.tables, model.problem, model.arcs
+    assert t is not None and prob is not None
     types = set(model.sites["type"])
     if len(types) != 1:
         return None, "not exactly one facility type"
