@@ -33,9 +33,7 @@ def test_ruff_check_is_clean() -> None:
 
 
 def test_mypy_is_clean() -> None:
-    proc = subprocess.run(
-        [_tool("mypy")], cwd=REPO, capture_output=True, text=True
-    )
+    proc = subprocess.run([_tool("mypy")], cwd=REPO, capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
 
 
