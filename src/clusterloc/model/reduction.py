@@ -31,6 +31,7 @@ from __future__ import annotations
 import logging
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -160,7 +161,7 @@ class _Cflp:
     data: CflpData
     site_ids: list[str]
     market_ids: list[str]
-    out_vars: dict[tuple[int, int], pulp.LpVariable]
+    out_arcs: dict[tuple[int, int], int]
     in_vars: dict[int, list[tuple[float, pulp.LpVariable]]]
 
 
@@ -239,14 +240,15 @@ def recognise_cflp(model: LocationModel) -> tuple[_Cflp | None, str]:
     m, n = len(site_ids), len(market_ids)
     unit_out = np.full((m, n), math.inf)
     in_cost = np.full(m, math.inf)
-    out_vars: dict[tuple[int, int], pulp.LpVariable] = {}
+    out_arcs: dict[tuple[int, int], int] = {}
     in_vars: dict[int, list[tuple[float, pulp.LpVariable]]] = {}
-    for (orig, dest, _k), var in model.flow_vars.items():
+    # flow_vars is in arc order (the order of model.arcs and model.flow_list)
+    for arc, ((orig, dest, _k), var) in enumerate(model.flow_vars.items()):
         coef = float(obj.get(var, 0.0))
         if dest in mpos and orig in spos:
             i, j = spos[orig], mpos[dest]
             unit_out[i, j] = coef
-            out_vars[(i, j)] = var
+            out_arcs[(i, j)] = arc
         elif orig not in spos and dest in spos:
             i = spos[dest]
             in_vars.setdefault(i, []).append((coef, var))
@@ -257,7 +259,28 @@ def recognise_cflp(model: LocationModel) -> tuple[_Cflp | None, str]:
         return None, "no demand or no sites"
     costs = (unit_out + in_cost[:, None]) * demands[None, :]
     data = CflpData(fixed, capacities, demands, costs, must_open)
-    return _Cflp(data, site_ids, market_ids, out_vars, in_vars), ""
+    return _Cflp(data, site_ids, market_ids, out_arcs, in_vars), ""
+
+
+def fix_open_sites(model: LocationModel, values: Mapping[str, int]) -> None:
+    """Fix open binaries of a built model: ``{site_id: 1}`` open, ``{site_id: 0}`` closed.
+
+    A closed site carries no flow, so every arc into or out of it gets upper bound 0 as
+    well (a smaller LP for the solver). Used by the exact reductions, whose fixings
+    never remove a solution cheaper than the incumbent.
+    """
+    closed = [sid for sid, value in values.items() if value == 0]
+    for sid, value in values.items():
+        var = model.open_vars[sid]
+        if value == 0:
+            var.upBound = 0
+        else:
+            var.lowBound = 1
+    if closed:
+        arcs = model.arcs
+        touches = arcs["origin"].isin(closed) | arcs["destination"].isin(closed)
+        for arc in np.flatnonzero(touches.to_numpy()):
+            model.flow_list[arc].upBound = 0
 
 
 class ExactReduction:
@@ -366,7 +389,7 @@ class ExactReduction:
             )
         # keep only fixings the incumbent satisfies (always true up to round-off)
         fixings = {i: v for i, v in fixings.items() if bool(incumbent.open[i]) == bool(v)}
-        self._apply(model, cflp, fixings)
+        fix_open_sites(model, {cflp.site_ids[i]: v for i, v in fixings.items()})
         if self.linking_margin is not None:
             report.links_dropped = self.drop_priced_out_links(
                 model, cflp, best.multipliers, set(fixings), self.linking_margin
@@ -425,34 +448,17 @@ class ExactReduction:
         # HiGHS interface reads; a solver that reads another copy (PuLP 4's file
         # writers) still gets valid rows, only not the smaller LP
         constraints = model.problem._constraints
-        position = {id(var): k for k, var in enumerate(model.flow_list)}
         costs = cflp.data.costs
         dropped = 0
-        for (i, j), var in cflp.out_vars.items():
+        for (i, j), arc in cflp.out_arcs.items():
             if i in skip or costs[i, j] - multipliers[j] <= margin * abs(multipliers[j]):
                 continue
-            name = origin_link_name(position[id(var)])
+            name = origin_link_name(arc)
             if name in constraints:
                 del constraints[name]
                 dropped += 1
         log.info("left out %d strong-linking rows of priced-out arcs", dropped)
         return dropped
-
-    @staticmethod
-    def _apply(model: LocationModel, cflp: _Cflp, fixings: dict[int, int]) -> None:
-        for i, value in fixings.items():
-            var = model.open_vars[cflp.site_ids[i]]
-            if value == 0:
-                var.upBound = 0
-                # a closed site carries no flow: fix its arcs too (smaller LP)
-                for j in range(len(cflp.market_ids)):
-                    arc = cflp.out_vars.get((i, j))
-                    if arc is not None:
-                        arc.upBound = 0
-                for _, arc in cflp.in_vars.get(i, []):
-                    arc.upBound = 0
-            else:
-                var.lowBound = 1
 
     @staticmethod
     def _start_values(
@@ -466,11 +472,11 @@ class ExactReduction:
             values[model.open_vars[sid]] = 1.0 if incumbent.open[i] else 0.0
             inflow = 0.0
             for j in np.flatnonzero(incumbent.fractions[i] > 0):
-                arc = cflp.out_vars.get((i, int(j)))
+                arc = cflp.out_arcs.get((i, int(j)))
                 if arc is None:
                     continue
                 amount = float(incumbent.fractions[i, j] * demands[j])
-                values[arc] = amount
+                values[model.flow_list[arc]] = amount
                 inflow += amount
             if inflow > 0 and cflp.in_vars.get(i):
                 _, cheapest = min(cflp.in_vars[i], key=lambda cv: cv[0])

@@ -51,7 +51,8 @@ import numpy as np
 import scipy.sparse
 
 from clusterloc.model.inputs import MARKET, SUPPLIER
-from clusterloc.model.reduction import plain_model_obstacle
+from clusterloc.model.reduction import fix_open_sites, plain_model_obstacle
+from clusterloc.model.solvers import set_start
 from clusterloc.model.warmstart import CflpData, improve_open_set, lagrangian_bound
 
 if TYPE_CHECKING:
@@ -156,7 +157,6 @@ class _Mapping:
     depot_ids: list[str]
     market_ids: list[str]
     supply_vars: dict[int, pulp.LpVariable]
-    supply_all: dict[int, list[pulp.LpVariable]]
     plant_depot_vars: dict[tuple[int, int], pulp.LpVariable]
     depot_market_vars: dict[tuple[int, int], pulp.LpVariable]
 
@@ -226,7 +226,6 @@ def recognise_two_stage(
     n_p, n_d, n_m = len(plant_ids), len(depot_ids), len(market_ids)
     inbound = np.full(n_p, math.inf)
     supply_vars: dict[int, pulp.LpVariable] = {}
-    supply_all: dict[int, list[pulp.LpVariable]] = {}
     pd_cost = np.full((n_p, n_d), math.inf)
     dm_cost = np.full((n_d, n_m), math.inf)
     pd_vars: dict[tuple[int, int], pulp.LpVariable] = {}
@@ -237,7 +236,6 @@ def recognise_two_stage(
         coef = float(obj.get(var, 0.0))
         if dest in ppos:
             i = ppos[dest]
-            supply_all.setdefault(i, []).append(var)
             if coef < inbound[i]:
                 inbound[i] = coef
                 supply_vars[i] = var
@@ -257,7 +255,7 @@ def recognise_two_stage(
     pd_cost[:, dshut] = math.inf
     dm_cost[dshut, :] = math.inf
     data = TwoStageData(pfix, pcap, dfix, dcap, demands, pd_cost, dm_cost, pmust, dmust)
-    mapping = _Mapping(plant_ids, depot_ids, market_ids, supply_vars, supply_all, pd_vars, dm_vars)
+    mapping = _Mapping(plant_ids, depot_ids, market_ids, supply_vars, pd_vars, dm_vars)
     return (data, mapping), ""
 
 
@@ -1299,50 +1297,20 @@ class TwoStageStart:
                     plants_fixed, depots_fixed = lagrangian_fixings(data, lagr, best)
                 else:
                     plants_fixed, depots_fixed = {}, {}
-                _apply_fixings(model, mapping, plants_fixed, depots_fixed)
+                fix_open_sites(
+                    model,
+                    {mapping.plant_ids[i]: v for i, v in plants_fixed.items()}
+                    | {mapping.depot_ids[j]: v for j, v in depots_fixed.items()},
+                )
                 fixed = list(plants_fixed.values()) + list(depots_fixed.values())
                 report.fixed_closed = sum(1 for v in fixed if v == 0)
                 report.fixed_open = sum(1 for v in fixed if v == 1)
             if self.solver is not None:
-                from clusterloc.model.solvers import set_start
-
                 set_start(self.solver, start_values(model, mapping, best))
             report.applied = True
         report.seconds = time.perf_counter() - t0
         log.info("two-stage start: %s", report.summary())
         return report
-
-
-def _apply_fixings(
-    model: LocationModel, mapping: _Mapping, plants: dict[int, int], depots: dict[int, int]
-) -> None:
-    """Fix open binaries (and the arcs of closed sites) in the built model."""
-    for i, value in plants.items():
-        var = model.open_vars[mapping.plant_ids[i]]
-        if value == 1:
-            var.lowBound = 1
-            continue
-        var.upBound = 0
-        for arc in mapping.supply_all.get(i, []):
-            arc.upBound = 0
-        for j in range(len(mapping.depot_ids)):
-            arc = mapping.plant_depot_vars.get((i, j))
-            if arc is not None:
-                arc.upBound = 0
-    for j, value in depots.items():
-        var = model.open_vars[mapping.depot_ids[j]]
-        if value == 1:
-            var.lowBound = 1
-            continue
-        var.upBound = 0
-        for i in range(len(mapping.plant_ids)):
-            arc = mapping.plant_depot_vars.get((i, j))
-            if arc is not None:
-                arc.upBound = 0
-        for k in range(len(mapping.market_ids)):
-            arc = mapping.depot_market_vars.get((j, k))
-            if arc is not None:
-                arc.upBound = 0
 
 
 def start_values(
