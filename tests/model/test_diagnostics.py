@@ -7,11 +7,11 @@ from collections.abc import Callable
 import pytest
 
 from clusterloc.errors import InfeasibleError
-from clusterloc.model import LocationModel, ModelInputs
+from clusterloc.model import LocationModel, ModelInputs, solve_model
 
 
 def _infeasible(inputs: ModelInputs) -> InfeasibleError:
-    sol = LocationModel.from_inputs(inputs).solve()
+    sol = solve_model(LocationModel.from_inputs(inputs))
     assert sol.status == "infeasible"
     assert sol.objective is None
     with pytest.raises(InfeasibleError) as info:
@@ -91,11 +91,14 @@ def test_unmet_allowed_is_not_infeasible(chain: Callable[..., ModelInputs]) -> N
 def test_infeasible_summary_is_plain(chain: Callable[..., ModelInputs]) -> None:
     import json
 
-    sol = LocationModel.from_inputs(chain(co2_cap=10.0)).solve()
+    sol = solve_model(LocationModel.from_inputs(chain(co2_cap=10.0)))
     summary = json.loads(json.dumps(sol.summary()))
     assert summary["status"] == "infeasible"
     assert summary["objective"] is None
     assert any(c["kind"] == "co2_cap" for c in summary["causes"])
     assert summary["diagnosis"][0].startswith("The CO2 cap of 10 t")
-    quiet = LocationModel.from_inputs(chain(co2_cap=10.0)).solve(explain=False)
+    quiet = solve_model(LocationModel.from_inputs(chain(co2_cap=10.0)), explain=False)
     assert quiet.status == "infeasible" and quiet.causes == []
+    # LocationModel.solve itself builds no diagnosis models: only pre-solve causes.
+    bare = LocationModel.from_inputs(chain(co2_cap=10.0)).solve()
+    assert bare.status == "infeasible" and bare.causes == []

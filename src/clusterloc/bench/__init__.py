@@ -117,7 +117,7 @@ def solve_inputs(
         also proven) when that is higher; ``bound_from`` says which (``"solver"`` /
         ``"start"``) and ``gap`` is computed from it. The status is the solver's.
     """
-    from clusterloc.model import LocationModel, make_solver
+    from clusterloc.model import LocationModel, make_solver, solve_model
     from clusterloc.model.reduction import ExactReduction
     from clusterloc.model.twostage import TwoStageStart
     from clusterloc.model.warmstart import LpSupportStart
@@ -173,7 +173,7 @@ def solve_inputs(
         steps.append(shorten_limit)
     else:
         steps = []
-    sol = model.solve(pulp_solver, reductions=steps)
+    sol = solve_model(model, pulp_solver, reductions=steps)
     seconds = dict(getattr(model, "seconds", {}))
     report = reductions[0].report.summary() if reductions else None
     start_report = two_stage.report.summary() if two_stage is not None else None

@@ -1,13 +1,14 @@
 """The optimization engine: model inputs → PuLP MILP → solution.
 
->>> from clusterloc.model import LocationModel, make_solver
+>>> from clusterloc.model import LocationModel, make_solver, solve_model
 >>> model = LocationModel.from_inputs(inputs)            # doctest: +SKIP
->>> sol = model.solve(make_solver("highs", time_limit=60))  # doctest: +SKIP
+>>> sol = solve_model(model, make_solver("highs", time_limit=60))  # doctest: +SKIP
 >>> sol.raise_for_status().summary()                      # doctest: +SKIP
 """
 
 from clusterloc.model.formulation import LocationModel
 from clusterloc.model.inputs import MARKET, SITE_STATUSES, SUPPLIER, ModelInputs, Policy
+from clusterloc.model.pipeline import solve_model
 from clusterloc.model.solution import COST_TERMS, Solution
 from clusterloc.model.solvers import (
     OPTIMAL_GAP,
@@ -34,5 +35,6 @@ __all__ = [
     "find_cbc",
     "make_solver",
     "run_solver",
+    "solve_model",
     "validate_inputs",
 ]

@@ -26,8 +26,9 @@ import pandas as pd
 import pulp
 
 from clusterloc.errors import ModelInputError
-from clusterloc.model import diagnostics
+from clusterloc.model.checks import PreSolveFacts, check_before_solve
 from clusterloc.model.inputs import MARKET, SUPPLIER, ModelInputs, Policy
+from clusterloc.model.requirements import mandatory_throughput, required_amounts
 from clusterloc.model.solution import Solution
 from clusterloc.model.solvers import SolveResult, make_solver, run_solver, set_start
 from clusterloc.model.validation import CleanTables, validate_inputs
@@ -367,9 +368,11 @@ class LocationModel:
         arcs = self._make_arcs(t, sites)
         arcs = _arc_costs(arcs, t, sites)
         self.arcs = arcs
-        self.required = diagnostics.required_amounts(t, arcs)
-        self.mandatory = diagnostics.mandatory_throughput(t, self.required)
-        self.checks = diagnostics.check_before_solve(self)
+        self.required = required_amounts(t, arcs)
+        self.mandatory = mandatory_throughput(t, self.required)
+        self.checks = check_before_solve(
+            PreSolveFacts(t, arcs, sites, self.required, self.mandatory)
+        )
 
         prob = pulp.LpProblem(_safe_name(t.name), pulp.LpMinimize)
         n = len(arcs)
@@ -625,9 +628,13 @@ class LocationModel:
         *,
         initial_open: Iterable[str] | None = None,
         reductions: Sequence[Reduction] = (),
-        explain: bool = True,
     ) -> Solution:
         """Build (if needed), reduce, solve and extract the solution.
+
+        An infeasible solution carries the pre-solve errors as its causes; the
+        explanation by relaxed re-solves is
+        :func:`clusterloc.model.pipeline.solve_model`'s (this method never builds
+        another model).
 
         Parameters
         ----------
@@ -640,8 +647,6 @@ class LocationModel:
         reductions
             Callables ``step(model)`` run on the built model before solving (e.g.
             reduced-cost fixing); they may change bounds in ``model.problem``.
-        explain
-            After an infeasible solve, re-solve relaxed variants to name the cause.
 
         Returns
         -------
@@ -678,12 +683,9 @@ class LocationModel:
                 result = self._start_as_result(start, result)
             self.seconds["solve"] = time.perf_counter() - t1  # warm start + solver
         sol = self.extract(result)
-        if sol.status == "infeasible":
-            causes = list(errors)
-            if not causes and explain:
-                causes = diagnostics.explain_infeasible(self)
-            sol.causes = causes
-            sol.diagnosis = [c["message"] for c in causes] + sol.diagnosis
+        if sol.status == "infeasible" and errors:
+            sol.causes = list(errors)
+            sol.diagnosis = [c["message"] for c in errors] + sol.diagnosis
         return sol
 
     def start_values(self, initial_open: Iterable[str]) -> dict[pulp.LpVariable, float]:

@@ -30,15 +30,6 @@ def default_cache_dir() -> Path:
     return Path(base) / "clusterloc" / "networks"
 
 
-def file_sha256(path: Path, chunk: int = 1 << 20) -> str:
-    """SHA-256 hex digest of a file's bytes (read in 1 MiB chunks)."""
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def cache_key(sha256: str, settings: TruckSettings) -> str:
     """Key covering the source content, every setting and the builder / format versions."""
     text = f"{sha256}|{settings.key()}|build{BUILD_VERSION}|format{FORMAT_VERSION}"

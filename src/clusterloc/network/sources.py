@@ -18,7 +18,8 @@ from pathlib import Path
 import networkx as nx
 
 from clusterloc.errors import NetworkError
-from clusterloc.network.cache import cache_key, cache_path, file_sha256
+from clusterloc.hashing import file_sha256
+from clusterloc.network.cache import cache_key, cache_path
 from clusterloc.network.io import load_graph, save_graph
 from clusterloc.network.lines import graph_from_line_layer
 from clusterloc.network.online import graph_from_bbox, graph_from_place, graph_from_polygon
