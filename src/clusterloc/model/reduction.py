@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pulp
 
-from clusterloc.model.formulation import origin_link_name
 from clusterloc.model.inputs import MARKET, SUPPLIER
+from clusterloc.model.rows import origin_link_name
 from clusterloc.model.solvers import focus_on_bound, set_start
 from clusterloc.model.warmstart import (
     CflpData,
@@ -230,8 +230,8 @@ def recognise_cflp(model: LocationModel) -> tuple[_Cflp | None, str]:
     site_ids = model.sites["site_id"].tolist()
     spos = {s: i for i, s in enumerate(site_ids)}
     mpos = {s: j for j, s in enumerate(market_ids)}
-    cap_map = model._cap
-    fixed_map = model._fixed_eff
+    cap_map = model.site_capacity
+    fixed_map = model.effective_fixed_cost
     capacities = np.array([min(float(cap_map[s]), total) for s in site_ids])
     fixed = np.array([float(fixed_map[s]) for s in site_ids])
     must_open = np.array([(model.open_vars[s].lowBound or 0) >= 1 for s in site_ids])

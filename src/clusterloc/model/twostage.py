@@ -210,8 +210,8 @@ def recognise_two_stage(
     ppos = {s: i for i, s in enumerate(plant_ids)}
     dpos = {s: j for j, s in enumerate(depot_ids)}
     mpos = {s: k for k, s in enumerate(market_ids)}
-    cap_map = model._cap
-    fixed_map = model._fixed_eff
+    cap_map = model.site_capacity
+    fixed_map = model.effective_fixed_cost
 
     def arrays(ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         cap = np.array([min(float(cap_map[s]), total) for s in ids])
