@@ -35,6 +35,7 @@ from scipy.sparse.csgraph import connected_components
 from shapely import STRtree
 
 from clusterloc.errors import NetworkError
+from clusterloc.network.calibrate import RoadCorrections
 from clusterloc.network.osm_pbf import Progress
 from clusterloc.network.settings import TruckSettings
 from clusterloc.network.truck import add_paths, finish_graph, way_speed
@@ -43,6 +44,8 @@ log = logging.getLogger(__name__)
 
 #: Highway class given to lines of a layer that has no highway / fclass column.
 ASSUMED_HIGHWAY = "trunk"
+#: Segment attribute holding a length multiplier (calibrated roads, sourced connectors).
+LENGTH_FACTOR = "length_factor"
 _EARTH_RADIUS_M = 6_371_009.0  # the radius osmnx uses for great-circle lengths
 
 
@@ -248,7 +251,8 @@ def _join_round(lg: _LineGraph, tolerance_m: float, done: set[tuple[int, int]]) 
             pair = (min(end, target), max(end, target))
             if target != end and pair not in done:
                 done.add(pair)
-                connectors.append((end, target, attrs))
+                plain = {k: v for k, v in attrs.items() if k != LENGTH_FACTOR}
+                connectors.append((end, target, plain))
     _apply_splits(lg, splits)
     for end, target, attrs in connectors:
         lg.segments.append((end, target, -1, attrs))
@@ -271,11 +275,17 @@ def _join_dangling_ends(lg: _LineGraph, tolerance_m: float) -> dict[str, int]:
     return {"connectors": joined}
 
 
+def _scaled(attrs: dict[str, Any], factor: float) -> dict[str, Any]:
+    """``attrs`` with a length factor (the same dict when the factor is 1)."""
+    return attrs if factor == 1.0 else dict(attrs, **{LENGTH_FACTOR: float(factor)})
+
+
 def graph_from_line_layer(
     path: Path,
     settings: TruckSettings,
     metadata: dict[str, Any],
     progress: Progress | None = None,
+    corrections: RoadCorrections | None = None,
 ) -> nx.MultiDiGraph:
     """Build the truck graph of a road line layer.
 
@@ -289,6 +299,9 @@ def graph_from_line_layer(
         Source description stored in ``G.graph["clusterloc"]``.
     progress
         Optional callback told the name of each step as it starts.
+    corrections
+        Calibrated sections and connector roads (:mod:`clusterloc.network.calibrate`),
+        applied before noding.
 
     Returns
     -------
@@ -322,8 +335,12 @@ def graph_from_line_layer(
             tags["maxspeed"] = posted
         attrs["speed_kph"] = way_speed(tags, settings)
         geom = record["geometry"]
-        for part in shapely.get_parts(geom):
-            lg.add_part(shapely.get_coordinates(part), attrs, feature)
+        if corrections is None:
+            for part in shapely.get_parts(geom):
+                lg.add_part(shapely.get_coordinates(part), attrs, feature)
+            continue
+        for coords, factor in corrections.calibrated_parts(attrs.get("ref"), geom):
+            lg.add_part(coords, _scaled(attrs, factor), feature)
     if not lg.segments:
         classes = ", ".join(settings.road_classes)
         raise NetworkError(f"{path}: no line of the road classes {classes}.")
@@ -331,6 +348,15 @@ def graph_from_line_layer(
         progress("joining line ends")
     crossings = _node_crossings(lg)
     joins = _join_dangling_ends(lg, settings.join_tolerance_m)
+    if corrections is not None:
+        # after joining: a connector meets roads only at shared vertices, and its presence
+        # does not stop a dangling source end from being joined
+        speed = way_speed({"highway": ASSUMED_HIGHWAY}, settings)
+        for offset, (con, coords, factor) in enumerate(corrections.connector_parts()):
+            attrs = {"highway": ASSUMED_HIGHWAY, "ref": con.ref, "speed_kph": speed}
+            if con.name:
+                attrs["name"] = con.name
+            lg.add_part(coords, _scaled(attrs, factor), len(gdf) + offset)
     if progress:
         progress("building graph")
     G = nx.MultiDiGraph(crs="epsg:4326")
@@ -359,4 +385,6 @@ def graph_from_line_layer(
         **joins,
         "connector_km": round(connector_m / 1000.0, 6),
     }
+    if corrections is not None:
+        meta["corrections"] = {"file": str(corrections.path), "applied": corrections.applied}
     return finish_graph(G, settings, meta, what=str(path))

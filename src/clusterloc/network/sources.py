@@ -20,6 +20,7 @@ import networkx as nx
 from clusterloc.errors import NetworkError
 from clusterloc.hashing import file_sha256
 from clusterloc.network.cache import cache_key, cache_path
+from clusterloc.network.calibrate import read_corrections
 from clusterloc.network.io import load_graph, save_graph
 from clusterloc.network.lines import graph_from_line_layer
 from clusterloc.network.online import graph_from_bbox, graph_from_place, graph_from_polygon
@@ -59,6 +60,7 @@ def graph_from_file(
     *,
     cache_dir: str | os.PathLike[str] | None = None,
     progress: Progress | None = None,
+    corrections: str | os.PathLike[str] | None = None,
 ) -> nx.MultiDiGraph:
     """Build (or reload from cache) the truck network of a road source file.
 
@@ -74,6 +76,10 @@ def graph_from_file(
         only when the source bytes and every setting match (see :mod:`.cache`).
     progress
         Optional callback told the name of each step as it starts (the CLI shows it).
+    corrections
+        Line layers only: a road corrections GeoJSON (calibrated sections, sourced
+        connector roads; see :mod:`clusterloc.network.calibrate`). Its bytes are part of
+        the cache key.
 
     Returns
     -------
@@ -97,24 +103,38 @@ def graph_from_file(
     if progress:
         progress("hashing source")
     sha = file_sha256(source)
+    fixes = None
+    fixes_sha = None
+    if corrections is not None:
+        if kind != "lines":
+            raise NetworkError(f"{source}: road corrections apply to line layers only.")
+        fixes = read_corrections(Path(corrections))
+        fixes_sha = file_sha256(Path(corrections))
     entry: Path | None = None
     if cache_dir is not None:
-        entry = cache_path(Path(cache_dir), source, cache_key(sha, settings))
+        key_sha = sha if fixes_sha is None else f"{sha}+{fixes_sha}"
+        entry = cache_path(Path(cache_dir), source, cache_key(key_sha, settings))
         if entry.is_file():
             try:
                 G = load_graph(entry)
                 meta = G.graph.get("clusterloc", {})
-                if meta.get("sha256") == sha and meta.get("settings") == settings.to_dict():
+                if (
+                    meta.get("sha256") == sha
+                    and meta.get("corrections_sha256") == fixes_sha
+                    and meta.get("settings") == settings.to_dict()
+                ):
                     log.info("%s: network loaded from cache %s", source, entry)
                     meta["cache"] = str(entry)
                     return G
             except NetworkError as exc:
                 log.warning("ignoring unusable cache entry %s: %s", entry, exc)
-    metadata = {"source": str(source.resolve()), "sha256": sha, "format": kind}
+    metadata: dict[str, object] = {"source": str(source.resolve()), "sha256": sha, "format": kind}
+    if fixes_sha is not None:
+        metadata["corrections_sha256"] = fixes_sha
     if kind == "osm":
         G = graph_from_osm_file(source, settings, metadata, progress)
     else:
-        G = graph_from_line_layer(source, settings, metadata, progress)
+        G = graph_from_line_layer(source, settings, metadata, progress, fixes)
     if entry is not None:
         if progress:
             progress("writing cache")

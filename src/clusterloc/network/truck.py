@@ -162,7 +162,8 @@ def add_paths(
     path between two junctions becomes one edge with ``geometry`` (when it has interior
     vertices), great-circle ``length`` summed over its vertices (as osmnx computes it),
     ``interior_nodes`` and the path's attributes; a path that is not one-way also gets the
-    reverse edge (``reversed=True``).
+    reverse edge (``reversed=True``). An attribute ``length_factor`` (line layers:
+    calibrated roads and sourced connectors) multiplies the lengths and is not kept.
 
     Parameters
     ----------
@@ -183,9 +184,14 @@ def add_paths(
         uses.update(nodes)
         uses[nodes[0]] += 1  # path ends are always junctions
         uses[nodes[-1]] += 1
-    for path, attrs, oneway in paths:
+    for path, given, oneway in paths:
         xy = np.array([coords[n] for n in path], dtype=float)
         steps = ox.distance.great_circle(xy[:-1, 1], xy[:-1, 0], xy[1:, 1], xy[1:, 0])
+        factor = given.get("length_factor")
+        attrs = given
+        if factor is not None:  # calibrated road or sourced connector (line layers)
+            steps = steps * float(factor)
+            attrs = {k: v for k, v in given.items() if k != "length_factor"}
         cuts = [i for i, n in enumerate(path) if uses[n] > 1]
         for i, j in pairwise(cuts):
             u, v = path[i], path[j]

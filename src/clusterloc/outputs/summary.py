@@ -73,6 +73,8 @@ def input_hashes(built: BuiltScenario) -> dict[str, str]:
     files: list[Path] = [*scenario.files, *built.tables.files()]
     if scenario.network is not None:
         files.append(Path(scenario.network.source))
+        if scenario.network.corrections:
+            files.append(Path(scenario.network.corrections))
     out: dict[str, str] = {}
     for path in files:
         if path.is_file():

@@ -140,6 +140,12 @@ def check_network_source(scenario: Scenario) -> Path:
             f"{_describe(source)} not found (set CLUSTERLOC_SHARED if the shared data lives "
             "elsewhere)."
         )
+    fixes = scenario.network.corrections
+    if fixes is not None and not Path(fixes).is_file():
+        raise ScenarioError(
+            f"scenario {_scenario_where(scenario)}: network.corrections: file "
+            f"{_describe(Path(fixes))} not found."
+        )
     return source
 
 
@@ -170,7 +176,9 @@ def load_network(
     except OSError as exc:
         raise ScenarioError(f"network cache folder {folder} cannot be created: {exc}.") from None
     log.info("building truck network from %s (cache %s)", source, folder)
-    return graph_from_file(source, settings, cache_dir=folder, progress=note)
+    assert scenario.network is not None
+    fixes = scenario.network.corrections
+    return graph_from_file(source, settings, cache_dir=folder, progress=note, corrections=fixes)
 
 
 def linked_pairs(tables: ScenarioTables) -> set[tuple[str, str]]:

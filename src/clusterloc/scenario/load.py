@@ -30,7 +30,11 @@ log = logging.getLogger(__name__)
 
 #: Keys whose values are file paths (tables also accept inline rows).
 TABLE_KEYS: tuple[str, ...] = REQUIRED_TABLES + OPTIONAL_TABLES
-PATH_KEYS: tuple[tuple[str, ...], ...] = (("network", "source"), ("network", "cache_dir"))
+PATH_KEYS: tuple[tuple[str, ...], ...] = (
+    ("network", "source"),
+    ("network", "corrections"),
+    ("network", "cache_dir"),
+)
 
 #: Environment variable naming the shared data folder (see docs/scenario.md).
 SHARED_ENV = "CLUSTERLOC_SHARED"

@@ -69,6 +69,9 @@ class NetworkSpec(_Strict):
 
     source: str
     """Road source file: .osm, .osm.bz2, .osm.gz, .osm.pbf, .geojson, .gpkg, .shp."""
+    corrections: str | None = None
+    """Line layers only: a road corrections GeoJSON (calibrated sections of schematic roads,
+    sourced connector roads); see :mod:`clusterloc.network.calibrate`."""
     cache_dir: str | None = None
     """Folder of built-network caches (default: ``$CLUSTERLOC_CACHE`` or
     ``~/.cache/clusterloc/networks``)."""
