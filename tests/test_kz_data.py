@@ -173,7 +173,7 @@ def _corrections() -> dict[str, float]:
     ("crossing", "city", "sourced_km"),
     [
         # KAZ02 west of Petropavl: Petropavl - Mamlyutka (about 40 km) + Mamlyutka - border
-        ("X_ZHANAZHOL", "Petropavl", 40.0 + 22.36),
+        ("X_ZHANAZHOL", "Petropavl", 40.0 + 22.31),
         # KAZ04 beyond Pavlodar: official 638 km minus the 475.7 km Astana - Pavlodar
         ("X_KOSAK", "Pavlodar", 162.29),
         # KAZ03 beyond Kostanay: M-36 km 418-539 Karabalyk - Kostanay + >= 36 km to Kairak
