@@ -11,8 +11,8 @@ Usage::
         [--start two-stage|lp|none] [--class 3] [--instances PSC1-C3-100 ...]
 
 ``--start`` picks the MIP start tried before the full model: ``two-stage`` (default,
-:class:`clusterloc.model.twostage.TwoStageStart`), ``lp``
-(:class:`clusterloc.model.warmstart.LpSupportStart`, also ``--lp-start``) or ``none``
+:class:`clusterloc.model.speedups.twostage.TwoStageStart`), ``lp``
+(:class:`clusterloc.model.speedups.warmstart.LpSupportStart`, also ``--lp-start``) or ``none``
 (the plain model). The column "start bound" is the two-stage start's own lower bound
 (LP relaxation with linking rows added as needed, or the decomposition's Lagrangian
 bound; valid, computed outside the solver); "bound" is the solver's.

@@ -23,8 +23,8 @@ from clusterloc.bench import (
 )
 from clusterloc.bench.orlib import SOURCE
 from clusterloc.model import LocationModel, make_solver
-from clusterloc.model.reduction import ExactReduction
-from clusterloc.model.warmstart import (
+from clusterloc.model.speedups.reduction import ExactReduction
+from clusterloc.model.speedups.warmstart import (
     CflpData,
     LpSupportStart,
     improve_open_set,

@@ -1,4 +1,4 @@
-"""Two-stage MIP start (clusterloc.model.twostage) on real TSCFLP instances."""
+"""Two-stage MIP start (clusterloc.model.speedups.twostage) on real TSCFLP instances."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from clusterloc.bench import (
     tscflp_inputs,
 )
 from clusterloc.model import LocationModel, make_solver
-from clusterloc.model.twostage import (
+from clusterloc.model.speedups.twostage import (
     TwoStageStart,
     decompose,
     lagrangian_two_stage,

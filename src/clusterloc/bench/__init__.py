@@ -31,7 +31,9 @@ from clusterloc.bench.tscflp import (
     read_tscflp,
     tscflp_inputs,
 )
+from clusterloc.model import LocationModel, make_solver, solve_model
 from clusterloc.model.inputs import ModelInputs
+from clusterloc.model.speedups import plan_speedups
 
 __all__ = [
     "LARGE_CAPACITIES",
@@ -87,20 +89,20 @@ def solve_inputs(
     threads, seed
         Passed to the solver.
     reduce
-        Run the exact reduction (:class:`~clusterloc.model.reduction.ExactReduction`)
+        Run the exact reduction (:class:`~clusterloc.model.speedups.reduction.ExactReduction`)
         before the MIP.
     reduction_options
-        Extra keyword arguments for :class:`~clusterloc.model.reduction.ExactReduction`
+        Extra keyword arguments for :class:`~clusterloc.model.speedups.reduction.ExactReduction`
         (e.g. ``{"linking_margin": None, "bound_focus": False}`` for the previous
         pipeline, used as the baseline in ``benchmarks/bench_cap.py``).
     lp_start
         When the exact reduction does not apply (not a single-echelon model), find
-        a MIP start with :class:`~clusterloc.model.warmstart.LpSupportStart` (LP
+        a MIP start with :class:`~clusterloc.model.speedups.warmstart.LpSupportStart` (LP
         relaxation, then the MIP restricted to sites open in it), using at most
         60 % of ``time_limit``.
     two_stage_start
         When the exact reduction does not apply, run
-        :class:`~clusterloc.model.twostage.TwoStageStart` in 60 % of ``time_limit``
+        :class:`~clusterloc.model.speedups.twostage.TwoStageStart` in 60 % of ``time_limit``
         (counted from the end of the build): decomposition heuristic, LP relaxation
         with linking rows added as needed, kernel MIP, then a MIP start and exact
         reduced-cost fixing of open binaries. It does nothing on models that are not
@@ -117,66 +119,25 @@ def solve_inputs(
         also proven) when that is higher; ``bound_from`` says which (``"solver"`` /
         ``"start"``) and ``gap`` is computed from it. The status is the solver's.
     """
-    from clusterloc.model import LocationModel, make_solver, solve_model
-    from clusterloc.model.reduction import ExactReduction
-    from clusterloc.model.twostage import TwoStageStart
-    from clusterloc.model.warmstart import LpSupportStart
-
     start = time.perf_counter()
-    two_stage: TwoStageStart | None = None
     model = LocationModel.from_inputs(inputs)
     model.build()
     built = time.perf_counter()
-    reductions: list[ExactReduction] = []
     pulp_solver = make_solver(solver, time_limit=time_limit, gap=gap, threads=threads, seed=seed)
-    if reduce:
-        budget = 25.0 if time_limit is None else min(25.0, max(1.0, 0.4 * time_limit))
-        reductions.append(
-            ExactReduction(
-                pulp_solver,
-                lagrangian_seconds=0.6 * budget,
-                search_seconds=0.4 * budget,
-                **(reduction_options or {}),
-            )
-        )
-
-        def shorten_limit(m: LocationModel) -> None:
-            # the reduction's time counts against the user's limit
-            if time_limit is not None:
-                spent = time.perf_counter() - built
-                pulp_solver.timeLimit = max(1.0, time_limit - spent)
-
-        steps: list[Any] = [*reductions]
-        if two_stage_start:
-            ts_step = TwoStageStart(pulp_solver, threads=threads or 1)
-            two_stage = ts_step
-
-            def two_stage_if_not_reduced(m: LocationModel) -> None:
-                if not reductions[0].report.applied:
-                    # 60 % of the limit, counted from the end of the build
-                    share = 36.0 if time_limit is None else 0.6 * time_limit
-                    ts_step.seconds = max(1.0, share - (time.perf_counter() - built))
-                    ts_step(m)
-
-            steps.append(two_stage_if_not_reduced)
-        elif lp_start:
-            lp_budget = 60.0 if time_limit is None else 0.6 * time_limit
-            start_step = LpSupportStart(
-                pulp_solver, lp_seconds=0.6 * lp_budget, mip_seconds=0.4 * lp_budget
-            )
-
-            def start_if_not_reduced(m: LocationModel) -> None:
-                if not reductions[0].report.applied:
-                    start_step(m)
-
-            steps.append(start_if_not_reduced)
-        steps.append(shorten_limit)
-    else:
-        steps = []
-    sol = solve_model(model, pulp_solver, reductions=steps)
+    plan = plan_speedups(
+        pulp_solver,
+        time_limit=time_limit,
+        built_at=built,
+        reduce=reduce,
+        two_stage_start=two_stage_start,
+        lp_start=lp_start,
+        threads=threads,
+        reduction_options=reduction_options,
+    )
+    sol = solve_model(model, pulp_solver, reductions=plan.steps)
     seconds = dict(getattr(model, "seconds", {}))
-    report = reductions[0].report.summary() if reductions else None
-    start_report = two_stage.report.summary() if two_stage is not None else None
+    report = plan.reduction.report.summary() if plan.reduction is not None else None
+    start_report = plan.two_stage.report.summary() if plan.two_stage is not None else None
     best_bound, bound_from = sol.best_bound, "solver"
     own = None if start_report is None else start_report.get("lower_bound")
     if own is not None and (

@@ -10,7 +10,7 @@ than a solution already in hand, and that solution stays feasible):
 * :class:`ExactReduction` — for single-echelon capacitated location (one facility
   type between unlimited suppliers and markets, one commodity; e.g. OR-Library CAP):
   a Lagrangian bound and a local-search incumbent
-  (:mod:`clusterloc.model.warmstart`), then Lagrangian reduced-cost fixing of open
+  (:mod:`clusterloc.model.speedups.warmstart`), then Lagrangian reduced-cost fixing of open
   binaries: a site whose bound with ``y_i`` flipped exceeds the incumbent's cost is
   fixed. The incumbent is handed to the solver as a MIP start. Strong-linking rows
   ``x_ij ≤ y_i`` of arcs the Lagrangian prices out are left out of the problem the
@@ -41,13 +41,12 @@ import pulp
 from clusterloc.model.inputs import MARKET, SUPPLIER
 from clusterloc.model.rows import origin_link_name
 from clusterloc.model.solvers import focus_on_bound, set_start
-from clusterloc.model.warmstart import (
+from clusterloc.model.speedups.warmstart import (
     CflpData,
     Incumbent,
     facility_fixings,
     improve_open_set,
     lagrangian_bound,
-    probe_facilities,
 )
 
 if TYPE_CHECKING:
@@ -171,7 +170,7 @@ def plain_model_obstacle(model: LocationModel) -> str:
     Plain: built, one commodity, no capacity levels, single sourcing, unmet demand,
     budget, local-content floor, CO2 cap or min/max open counts — the common ground of
     the specialised heuristics (:func:`recognise_cflp`,
-    :func:`~clusterloc.model.twostage.recognise_two_stage`).
+    :func:`~clusterloc.model.speedups.twostage.recognise_two_stage`).
 
     Returns
     -------
@@ -296,10 +295,6 @@ class ExactReduction:
         Time for the local search on the open set.
     cardinality
         Also add :func:`add_cardinality_cuts` (for every model).
-    probe_seconds
-        Time for Lagrangian probing (:func:`~clusterloc.model.warmstart.probe_facilities`)
-        after the fixed-multiplier tests; 0 (default) skips it — measured on capb-6000
-        it fixed 12 more of 52 free sites in 40 s, not worth its time there.
     linking_margin
         Leave out the strong-linking row of an arc ``(i, j)`` whose Lagrangian reduced
         cost ``c_ij - λ_j`` exceeds ``linking_margin · |λ_j|`` (default 0: every
@@ -326,7 +321,6 @@ class ExactReduction:
         lagrangian_seconds: float = 15.0,
         search_seconds: float = 10.0,
         cardinality: bool = True,
-        probe_seconds: float = 0.0,
         linking_margin: float | None = 0.0,
         bound_focus: bool = True,
         heuristic_every: int = 5,
@@ -335,7 +329,6 @@ class ExactReduction:
         self.lagrangian_seconds = lagrangian_seconds
         self.search_seconds = search_seconds
         self.cardinality = cardinality
-        self.probe_seconds = probe_seconds
         self.linking_margin = linking_margin
         self.bound_focus = bound_focus
         self.heuristic_every = heuristic_every
@@ -383,10 +376,6 @@ class ExactReduction:
             incumbent = second.incumbent
         best = second if second.bound >= first.bound else first
         fixings = facility_fixings(data, best, incumbent.objective)
-        if self.probe_seconds > 0:
-            fixings = probe_facilities(
-                data, best, incumbent, fixings, deadline=time.perf_counter() + self.probe_seconds
-            )
         # keep only fixings the incumbent satisfies (always true up to round-off)
         fixings = {i: v for i, v in fixings.items() if bool(incumbent.open[i]) == bool(v)}
         fix_open_sites(model, {cflp.site_ids[i]: v for i, v in fixings.items()})
@@ -482,8 +471,3 @@ class ExactReduction:
                 _, cheapest = min(cflp.in_vars[i], key=lambda cv: cv[0])
                 values[cheapest] = inflow
         return values
-
-
-def default_reductions(solver: pulp.LpSolver | None) -> list[ExactReduction]:
-    """The reductions ``clusterloc`` runs by default: one :class:`ExactReduction`."""
-    return [ExactReduction(solver)]

@@ -20,7 +20,7 @@ cheaper solution:
    single-echelon CFLP with per-unit cost ``t_jk + u_j``, where ``u_j`` prices the
    cheapest plant supply of depot ``j`` including a linearised plant fixed cost;
    it is solved with the Lagrangian heuristic and local search of
-   :mod:`clusterloc.model.warmstart`. The plant level is then a CFLP whose
+   :mod:`clusterloc.model.speedups.warmstart`. The plant level is then a CFLP whose
    customers are the open depots with their throughput. The two open sets are
    priced exactly by a transshipment LP.
 2. **LP relaxation with separated linking rows** (:func:`relax_with_cuts`): the
@@ -51,9 +51,14 @@ import numpy as np
 import scipy.sparse
 
 from clusterloc.model.inputs import MARKET, SUPPLIER
-from clusterloc.model.reduction import fix_open_sites, plain_model_obstacle
 from clusterloc.model.solvers import set_start
-from clusterloc.model.warmstart import CflpData, improve_open_set, lagrangian_bound
+from clusterloc.model.speedups.reduction import fix_open_sites, plain_model_obstacle
+from clusterloc.model.speedups.warmstart import (
+    CflpData,
+    improve_open_set,
+    lagrangian_bound,
+    select_open,
+)
 
 if TYPE_CHECKING:
     import pulp
@@ -752,7 +757,6 @@ def lagrangian_two_stage(
     -------
     TwoStageBound
     """
-    from clusterloc.model.warmstart import select_open
 
     start = time.perf_counter()
     total = data.total_demand
@@ -815,14 +819,13 @@ def lagrangian_fixings(
     At fixed multipliers, forcing one site's binary to the opposite of its value in
     the incumbent changes only its covering subproblem; if that bound exceeds the
     incumbent's cost, no cheaper solution has the site flipped. (Reduced-cost fixing
-    with Lagrangian costs; see :mod:`clusterloc.model.reduction`.)
+    with Lagrangian costs; see :mod:`clusterloc.model.speedups.reduction`.)
 
     Returns
     -------
     (plants, depots)
         ``{index: fixed value}`` for each type.
     """
-    from clusterloc.model.warmstart import select_open
 
     total = data.total_demand
     base = float(result.market_prices @ data.demands)

@@ -13,7 +13,7 @@ by relaxing the demand rows (each facility becomes a fractional knapsack; the op
 set is a covering problem ``Σ s_i y_i ≥ Σ d_j``), which is at least as strong as the
 LP bound of the strong formulation, and (b) good feasible solutions from the
 Lagrangian open sets (transportation LP on the open set, then a drop/swap local
-search). :mod:`clusterloc.model.reduction` uses both to fix variables exactly.
+search). :mod:`clusterloc.model.speedups.reduction` uses both to fix variables exactly.
 """
 
 from __future__ import annotations
@@ -437,68 +437,6 @@ def facility_fixings(
                 fixed[i] = 1 - val
                 break
     return fixed
-
-
-def probe_facilities(
-    data: CflpData,
-    result: LagrangianResult,
-    incumbent: Incumbent,
-    fixed: dict[int, int],
-    *,
-    iterations: int = 60,
-    deadline: float,
-) -> dict[int, int]:
-    """Lagrangian probing: re-optimise the multipliers with one ``y_i`` flipped.
-
-    For each facility not yet fixed, force ``y_i`` to the opposite of its value in
-    the incumbent (open: it must stay open; closed: its row is removed) and run a
-    short subgradient from the best multipliers. If that bound exceeds the
-    incumbent's cost, no cheaper solution has ``y_i`` flipped, so ``y_i`` is fixed
-    to its incumbent value (exact). Stronger than :func:`facility_fixings`, which
-    keeps the multipliers fixed.
-
-    Returns
-    -------
-    dict
-        ``fixed`` extended with the new fixings.
-    """
-    out = dict(fixed)
-    ub = incumbent.objective
-    tol = 1e-9 * abs(ub) + 1e-6
-    # most promising first: facilities whose fixed-multiplier test came closest
-    order = np.argsort(-np.abs(result.facility_values), kind="stable")
-    for i in order:
-        i = int(i)
-        if i in out or data.must_open[i]:
-            continue
-        if time.perf_counter() > deadline:
-            break
-        if incumbent.open[i]:
-            keep = np.ones(data.fixed_costs.shape[0], dtype=bool)
-            keep[i] = False
-            sub = CflpData(
-                data.fixed_costs[keep],
-                data.capacities[keep],
-                data.demands,
-                data.costs[keep],
-                data.must_open[keep],
-            )
-        else:
-            must = data.must_open.copy()
-            must[i] = True
-            sub = CflpData(data.fixed_costs, data.capacities, data.demands, data.costs, must)
-        probe = lagrangian_bound(
-            sub,
-            upper_bound=ub,
-            max_iterations=iterations,
-            time_limit=max(0.0, deadline - time.perf_counter()),
-            heuristic_every=0,
-            multipliers=result.multipliers,
-            stop_above=ub + tol,
-        )
-        if probe.bound > ub + tol:
-            out[i] = 1 if incumbent.open[i] else 0
-    return out
 
 
 class LpSupportStart:
