@@ -226,3 +226,47 @@ def test_every_correction_and_pair_names_a_source() -> None:
     pairs = pd.read_csv(DATA / "road_distances.csv")
     assert len(pairs) >= 12
     assert pairs["source"].str.len().min() > 20
+
+
+# --------------------------------------------------------------------------- demand
+
+
+def _regional_demand() -> pd.Series:
+    markets = pd.read_csv(DATA / "markets.csv")
+    demand = pd.read_csv(DATA / "demand.csv")
+    return markets.merge(demand, on="site_id").groupby("region").demand.sum()
+
+
+def test_named_regions_get_their_published_share_of_new_car_registrations() -> None:
+    """Almaty city 20.4 %, Astana 13.8 %, Shymkent 11.0 %, Almaty region 9.2 % of first
+    registrations of new cars (BNS, November 2024: 6,351 / 4,300 / 3,416 / 2,869 of 31,149)."""
+    share = _regional_demand() / 205_100
+    table = pd.read_csv(DATA / "regional_registrations.csv").dropna(subset=["new_cars_nov2024"])
+    for row in table.itertuples():
+        assert share[row.region] == pytest.approx(row.new_cars_nov2024 / 31_149, abs=1e-5)
+    assert share["Almaty region"] > 0.09  # was 0.5 % when demand followed city population
+
+
+def test_other_regions_share_the_rest_by_their_registered_fleet() -> None:
+    """The 16 other regions split the remaining 45.6 % in proportion to their registered
+    vehicles on 1 Dec 2025 (BNS via Qazinform)."""
+    got = _regional_demand()
+    table = pd.read_csv(DATA / "regional_registrations.csv")
+    rest = table[table.new_cars_nov2024.isna()].set_index("region")
+    expected = got[rest.index].sum() * rest.vehicles_2025_12_01 / rest.vehicles_2025_12_01.sum()
+    assert (got[rest.index] - expected).abs().max() <= 1.0
+
+
+def test_markets_are_real_towns_inside_their_region(places: list[dict]) -> None:
+    """Every market sits on an OSM place point (or a GeoNames centre) and regional markets
+    are real markets: each region has its centre and at least 300 vehicles per market."""
+    markets = pd.read_csv(DATA / "markets.csv")
+    demand = pd.read_csv(DATA / "demand.csv").set_index("site_id").demand
+    pts = np.array([f["geometry"]["coordinates"][:2] for f in places], dtype=float)
+    for m in markets.itertuples():
+        d = np.hypot(pts[:, 0] - m.lon, pts[:, 1] - m.lat).min()
+        assert m.role == "regional centre" or d < 1e-5, m.site_id
+        assert demand[m.site_id] >= 300, m.site_id
+    assert (
+        markets.groupby("region").role.apply(lambda r: (r == "regional centre").sum()).eq(1).all()
+    )
