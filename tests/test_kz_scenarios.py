@@ -25,7 +25,7 @@ TEXTILE = REPO / "models" / "kz_textile"
 DATA = REPO / "data" / "kz"
 
 AUTO_VARIANTS = sorted(p.stem for p in AUTO.glob("*.yaml"))
-ALL_SCENARIOS = [AUTO / f"{n}.yaml" for n in AUTO_VARIANTS] + [TEXTILE / "base.yaml"]
+ALL_SCENARIOS = [AUTO / f"{n}.yaml" for n in AUTO_VARIANTS] + sorted(TEXTILE.glob("*.yaml"))
 
 #: National 2024 new-vehicle sales (data/kz/SOURCES.md).
 SALES_2024 = 205_100
@@ -219,13 +219,38 @@ def test_textile_base_is_optimal_and_meets_exports() -> None:
     result = solve_scenario(TEXTILE / "base.yaml")
     assert result.status == "optimal"
     opened = open_ids(result)
-    assert {"G_SHARDARA", "ML_AZALA", "ML_ALLIANCE"} <= opened
+    working = {"G_SHARDARA", "G_MAKTAARAL", "G_ASYKATA", "G_OTYRAR"}
+    assert working | {"ML_AZALA", "ML_ALLIANCE", "ML_TURKISTAN"} <= opened
     flows = flows_of(result)
     fibre_export = flows.query("destination == 'TM_X_CHINA' and commodity == 'cotton_fibre'")
     assert fibre_export.quantity.sum() == pytest.approx(40_000, rel=RELTOL)
-    # textile demand (15,000 t) exceeds the two existing mills (10,200 t): a new mill opens
-    assert opened & {"ML_ZHETYSAY", "ML_TURKISTAN", "ML_SHY_NEW"}
+    # textile demand (15,000 t) fits the three working mills (21,600 t): no new mill, no new gin
+    assert not opened & {"ML_ZHETYSAY", "ML_SHY_NEW", "G_ARYS", "G_TURKISTAN"}
     # cotton-belt sites are far from the republic roads but close to each other: fields to
     # gin is a short direct lane (61-82 km straight), not two long off-road legs
     raw = flows.query("commodity == 'raw_cotton'")
     assert len(raw) > 0 and (raw["km"] < 150).all()
+
+
+def _textile(name: str) -> RunResult:
+    return solve_scenario(TEXTILE / f"{name}.yaml")
+
+
+def test_textile_variants_move_the_way_their_policy_says() -> None:
+    """Closing the fibre export shrinks the cotton bought; a poor year leaves demand
+    unmet; the SEZ subsidy lowers the fixed cost of SEZ sites by 30 %."""
+    base = _textile("base")
+    closed = _textile("export_closed")
+    poor = _textile("poor_cotton_year")
+    sez = _textile("sez_subsidy")
+    for r in (closed, poor, sez):
+        assert r.status == "optimal"
+    bought = {
+        n: flows_of(r).query("commodity == 'raw_cotton'").quantity.sum()
+        for n, r in (("base", base), ("closed", closed), ("poor", poor))
+    }
+    assert bought["closed"] < 0.5 * bought["base"]
+    assert bought["poor"] <= 148_400 * (1 + RELTOL)
+    assert poor.summary["unmet_units"] > 0
+    assert closed.summary["unmet_units"] == pytest.approx(0, abs=1e-6)
+    assert sez.summary["costs"]["fixed"] < base.summary["costs"]["fixed"]
