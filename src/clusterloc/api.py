@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import pandas as pd
 from pydantic import ValidationError
 
+from clusterloc.constants import WGS84
 from clusterloc.errors import ScenarioError
 from clusterloc.model.solution import Solution
 from clusterloc.outputs.summary import build_summary
@@ -107,7 +108,7 @@ class RunResult:
             return gpd.GeoDataFrame(
                 {"highway": [], "ref": [], "name": [], "length_m": []},
                 geometry=[],
-                crs="EPSG:4326",
+                crs=WGS84,
             )
         from clusterloc.network import edges_geodataframe
 

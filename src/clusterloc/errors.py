@@ -10,6 +10,18 @@ from __future__ import annotations
 
 from typing import Any
 
+__all__ = [
+    "ClusterlocError",
+    "InfeasibleError",
+    "InputError",
+    "ModelInputError",
+    "NetworkError",
+    "NoSolutionError",
+    "ScenarioError",
+    "SnapError",
+    "SolverUnavailableError",
+]
+
 
 class ClusterlocError(Exception):
     """Base class of all errors raised on purpose by clusterloc."""

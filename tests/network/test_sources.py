@@ -21,7 +21,7 @@ from clusterloc.errors import InputError, NetworkError
 from clusterloc.network import TruckSettings, edges_geodataframe, graph_from_file, graph_info
 from clusterloc.network.lines import great_circle_m
 from clusterloc.network.online import graph_from_bbox, graph_from_osmnx, truck_filter
-from clusterloc.network.osm_pbf import read_osm_roads
+from clusterloc.network.osm_reader import read_osm_roads
 from clusterloc.network.truck import WAY_TAGS
 
 # ---------------------------------------------------------------- helpers

@@ -27,6 +27,22 @@ import pandas as pd
 from clusterloc.errors import InputError
 from clusterloc.model.inputs import MARKET, SUPPLIER, ModelInputs
 
+__all__ = [
+    "COMMODITY",
+    "LARGE_CAPACITIES",
+    "SOURCE",
+    "WAREHOUSE",
+    "BenchmarkFileError",
+    "CapInstance",
+    "cap_inputs",
+    "customer_ids",
+    "is_float",
+    "read_benchmark_text",
+    "read_cap",
+    "read_cap_optima",
+    "warehouse_ids",
+]
+
 log = logging.getLogger(__name__)
 
 #: Capacities published for the large instances (Beasley 1988, Table 1).

@@ -33,6 +33,17 @@ from clusterloc.bench.orlib import (
 )
 from clusterloc.model.inputs import MARKET, SUPPLIER, ModelInputs
 
+__all__ = [
+    "DEPOT",
+    "PLANT",
+    "TscflpInstance",
+    "parse_name",
+    "read_best_known",
+    "read_lower_bounds",
+    "read_tscflp",
+    "tscflp_inputs",
+]
+
 PLANT = "plant"
 DEPOT = "depot"
 _NAME = re.compile(r"PSC(\d+)-C(\d+)-(\d+)$")

@@ -17,6 +17,16 @@ from clusterloc.bench import read_cap, read_tscflp, solve_inputs
 from clusterloc.bench.orlib import cap_inputs
 from clusterloc.bench.tscflp import tscflp_inputs
 
+__all__ = [
+    "FileArg",
+    "GapOpt",
+    "ReduceOpt",
+    "SolverOpt",
+    "TimeOpt",
+    "cap",
+    "tscflp",
+]
+
 app = typer.Typer(no_args_is_help=True)
 
 FileArg = Annotated[

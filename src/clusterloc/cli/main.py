@@ -16,6 +16,10 @@ from rich.console import Console
 
 from clusterloc.errors import ClusterlocError
 
+__all__ = [
+    "main",
+]
+
 app = typer.Typer(
     name="clusterloc",
     help="Logistics location optimizer for industrial clusters (OpenStreetMap + MILP).",

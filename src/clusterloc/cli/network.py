@@ -24,6 +24,13 @@ from rich.table import Table
 from clusterloc.errors import InputError, NetworkError
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
 
+__all__ = [
+    "STEP_LABELS",
+    "build",
+    "distance",
+    "info",
+]
+
 app = typer.Typer(no_args_is_help=True)
 console = Console()
 err_console = Console(stderr=True)

@@ -18,6 +18,19 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clusterloc.constants import SolveStatus
+
+__all__ = [
+    "STEP_LABELS",
+    "ScenarioArg",
+    "SetOpt",
+    "compare",
+    "map_run",
+    "register",
+    "solve",
+    "validate",
+]
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -94,7 +107,7 @@ def _print_summary(summary: dict[str, Any], out: Path | None) -> None:
     table.add_column("value", justify="right")
     gap = summary.get("gap")
     status = str(summary.get("status"))
-    colour = "green" if status == "optimal" else "yellow"
+    colour = "green" if status == SolveStatus.OPTIMAL else "yellow"
     table.add_row("status", f"[{colour}]{status}[/]")
     table.add_row("objective", _fmt_money(summary.get("objective")))
     table.add_row("gap", "–" if gap is None else f"{100 * float(gap):.3g} %")

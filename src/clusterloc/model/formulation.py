@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 import pulp
 
+from clusterloc.constants import SolveStatus
 from clusterloc.errors import ModelInputError
 from clusterloc.model.arcs import arc_bounds, make_arcs, model_sites
 from clusterloc.model.checks import PreSolveFacts, check_before_solve
@@ -328,8 +329,11 @@ class LocationModel:
         t0 = time.perf_counter()
         errors = [c for c in self.checks if c.get("severity") == "error"]
         if errors:  # certainly infeasible: the solver is not started
-            result = SolveResult("infeasible", solver={"name": "presolve-check", "version": ""},
-                                 message="inputs are infeasible before solving")  # fmt: skip
+            result = SolveResult(
+                SolveStatus.INFEASIBLE,
+                solver={"name": "presolve-check", "version": ""},
+                message="inputs are infeasible before solving",
+            )
             self.seconds["solve"] = self.seconds["reduce"] = 0.0
         else:
             for step in reductions:
@@ -348,11 +352,11 @@ class LocationModel:
             finally:
                 if initial_open is not None:
                     solver.timeLimit = limit
-            if result.status == "no_solution" and len(start) > len(self.open_vars):
+            if result.status == SolveStatus.NO_SOLUTION and len(start) > len(self.open_vars):
                 result = self._start_as_result(start, result)
             self.seconds["solve"] = time.perf_counter() - t1  # warm start + solver
         sol = self.extract(result)
-        if sol.status == "infeasible" and errors:
+        if sol.status == SolveStatus.INFEASIBLE and errors:
             sol.causes = list(errors)
             sol.diagnosis = [c["message"] for c in errors] + sol.diagnosis
         return sol
@@ -402,7 +406,7 @@ class LocationModel:
         objective = float(pulp.value(self.problem.objective) or 0.0)
         log.info("solver stopped without a solution of its own; the warm start is reported")
         return SolveResult(
-            "feasible",
+            SolveStatus.FEASIBLE,
             objective=objective,
             solver=result.solver,
             message=f"{result.message}; the completed warm start is the best solution known",
@@ -428,7 +432,7 @@ class LocationModel:
         finally:
             for v, (lo, up) in saved.items():
                 v.lowBound, v.upBound = lo, up
-        if result.status not in ("optimal", "feasible"):
+        if result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             log.info("warm start: the given open sites cannot serve the demand; partial start used")
             return values
         full = {v: float(v.varValue or 0.0) for v in self.problem.variables()}
@@ -454,7 +458,7 @@ class LocationModel:
             "solve": round(self.seconds.get("reduce", 0.0) + self.seconds.get("solve", 0.0), 6),
         }
         sol.diagnosis = [c["message"] for c in self.checks if c.get("severity") == "warning"]
-        if result.status not in ("optimal", "feasible"):
+        if result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             return sol
         arcs = self.arcs
         xv = np.array([v.varValue or 0.0 for v in self.flow_list], dtype=float)

@@ -48,8 +48,16 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-SUPPLIER = "supplier"
-MARKET = "market"
+from clusterloc.constants import MARKET, SUPPLIER
+
+__all__ = [
+    "MARKET",
+    "SITE_STATUSES",
+    "SUPPLIER",
+    "ModelInputs",
+    "Policy",
+]
+
 SITE_STATUSES = ("existing", "candidate", "closed")
 
 

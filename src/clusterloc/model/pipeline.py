@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 
 import pulp
 
+from clusterloc.constants import SolveStatus
 from clusterloc.model.diagnostics import explain_infeasible
 from clusterloc.model.formulation import LocationModel, Reduction
 from clusterloc.model.solution import Solution
@@ -51,7 +52,7 @@ def solve_model(
     Solution
     """
     sol = model.solve(solver, initial_open=initial_open, reductions=reductions)
-    if sol.status == "infeasible" and not sol.causes and explain:
+    if sol.status == SolveStatus.INFEASIBLE and not sol.causes and explain:
         causes = explain_infeasible(model)
         sol.causes = causes
         sol.diagnosis = [c["message"] for c in causes] + sol.diagnosis

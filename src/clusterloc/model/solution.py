@@ -8,7 +8,13 @@ from typing import Any
 
 import pandas as pd
 
+from clusterloc.constants import SolveStatus
 from clusterloc.errors import InfeasibleError, NoSolutionError
+
+__all__ = [
+    "COST_TERMS",
+    "Solution",
+]
 
 COST_TERMS = ("fixed", "transport", "handling", "purchase", "co2", "unmet")
 
@@ -98,7 +104,7 @@ class Solution:
     @property
     def has_solution(self) -> bool:
         """True when the solution tables hold a solution (optimal or feasible)."""
-        return self.status in ("optimal", "feasible")
+        return self.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE)
 
     def raise_for_status(self) -> Solution:
         """Return ``self`` if a solution exists, else raise.
@@ -110,11 +116,11 @@ class Solution:
         NoSolutionError
             The solver stopped at a limit before finding any solution.
         """
-        if self.status == "infeasible":
+        if self.status == SolveStatus.INFEASIBLE:
             head = self.diagnosis[0] if self.diagnosis else "no cause could be isolated"
             more = f" (+{len(self.causes) - 1} more cause(s))" if len(self.causes) > 1 else ""
             raise InfeasibleError(f"Model '{self.name}' is infeasible: {head}{more}", self.causes)
-        if self.status == "no_solution":
+        if self.status == SolveStatus.NO_SOLUTION:
             raise NoSolutionError(
                 f"Model '{self.name}': the solver stopped ({self.message or 'limit reached'}) "
                 "before finding any feasible solution; raise the time limit."

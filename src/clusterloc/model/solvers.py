@@ -27,7 +27,22 @@ from typing import Any
 import numpy as np
 import pulp
 
+from clusterloc.constants import SolveStatus
 from clusterloc.errors import SolverUnavailableError
+
+__all__ = [
+    "OPTIMAL_GAP",
+    "STATUSES",
+    "SUBMIP_HEURISTICS",
+    "SolveResult",
+    "available_solvers",
+    "find_cbc",
+    "focus_on_bound",
+    "make_solver",
+    "run_solver",
+    "set_start",
+    "solver_label",
+]
 
 log = logging.getLogger(__name__)
 
@@ -35,7 +50,7 @@ log = logging.getLogger(__name__)
 #: (HiGHS's and CBC's default optimality tolerance).
 OPTIMAL_GAP = 1e-4
 
-STATUSES = ("optimal", "feasible", "infeasible", "no_solution")
+STATUSES = tuple(SolveStatus)
 
 _CBC_HELP = (
     "install a CBC binary (Debian/Ubuntu: 'apt-get install coinor-cbc'; or "
@@ -456,9 +471,9 @@ def _read_highs(problem: pulp.LpProblem, mip: bool) -> SolveResult:
     has_solution = int(info.primal_solution_status) == 2
     objective = float(info.objective_function_value) if has_solution else None
     if status in (_MS.kInfeasible, _MS.kUnboundedOrInfeasible):
-        return SolveResult("infeasible", solver=solver, message=words)
+        return SolveResult(SolveStatus.INFEASIBLE, solver=solver, message=words)
     if not has_solution:
-        return SolveResult("no_solution", solver=solver, message=words)
+        return SolveResult(SolveStatus.NO_SOLUTION, solver=solver, message=words)
     if mip:
         bound = float(info.mip_dual_bound)
         bound_v: float | None = bound if math.isfinite(bound) else None
@@ -468,7 +483,7 @@ def _read_highs(problem: pulp.LpProblem, mip: bool) -> SolveResult:
         gap = 0.0 if status == _MS.kOptimal else None
     proven = status == _MS.kOptimal and gap is not None and gap <= OPTIMAL_GAP * (1 + 1e-6)
     return SolveResult(
-        "optimal" if proven else "feasible",
+        SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
         objective=objective,
         best_bound=bound_v,
         gap=gap,
@@ -491,12 +506,12 @@ def _read_generic(
     words = pulp.LpStatus.get(problem.status, str(problem.status))
     sol_status = getattr(problem, "sol_status", None)
     if problem.status == pulp.LpStatusInfeasible or sol_status == pulp.LpSolutionInfeasible:
-        return SolveResult("infeasible", solver=info, message=words)
+        return SolveResult(SolveStatus.INFEASIBLE, solver=info, message=words)
     if problem.status != pulp.LpStatusOptimal or sol_status not in (
         pulp.LpSolutionOptimal,
         pulp.LpSolutionIntegerFeasible,
     ):
-        return SolveResult("no_solution", solver=info, message=words)
+        return SolveResult(SolveStatus.NO_SOLUTION, solver=info, message=words)
     objective = pulp.value(problem.objective)
     objective = float(objective) if objective is not None else 0.0
     bound: float | None = None
@@ -507,7 +522,7 @@ def _read_generic(
     if sol_status == pulp.LpSolutionOptimal and bound is None and (asked_gap or 0) > OPTIMAL_GAP:
         # stopped within a loose requested gap, and no log to read the bound from
         return SolveResult(
-            "feasible",
+            SolveStatus.FEASIBLE,
             objective=objective,
             solver=info,
             message=f"stopped within the requested gap {asked_gap:g}; bound not known",
@@ -517,10 +532,10 @@ def _read_generic(
             bound = objective
         gap = _relative_gap(objective, bound)
         proven = gap is not None and gap <= OPTIMAL_GAP * (1 + 1e-6)
-        status = "optimal" if proven else "feasible"
+        status = SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE
     else:
         gap = _relative_gap(objective, bound)
-        status = "feasible"
+        status = SolveStatus.FEASIBLE
         words = "stopped with a feasible solution (not proven optimal)"
     return SolveResult(
         status, objective=objective, best_bound=bound, gap=gap, solver=info, message=words

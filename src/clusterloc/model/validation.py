@@ -20,6 +20,11 @@ import pandas as pd
 from clusterloc.errors import ModelInputError
 from clusterloc.model.inputs import MARKET, SITE_STATUSES, SUPPLIER, ModelInputs, Policy
 
+__all__ = [
+    "CleanTables",
+    "validate_inputs",
+]
+
 log = logging.getLogger(__name__)
 
 #: Optional columns and their defaults, per table.

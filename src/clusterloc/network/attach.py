@@ -25,6 +25,7 @@ from shapely import LineString, STRtree
 from shapely.ops import substring
 
 from clusterloc.errors import InputError
+from clusterloc.network.projection import local_projection
 
 log = logging.getLogger(__name__)
 
@@ -44,15 +45,6 @@ class _Split:
     twins: list[tuple[Hashable, Hashable, int]]
     line_m: LineString  # projected geometry oriented u → v
     offsets: list[tuple[float, int]]  # (metres along line_m, site index)
-
-
-def _projection(lon: np.ndarray, lat: np.ndarray) -> tuple[pyproj.Transformer, pyproj.Transformer]:
-    """Azimuthal equidistant projection centred on the sites (forward, inverse)."""
-    lon0, lat0 = float(np.mean(lon)), float(np.mean(lat))
-    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
-    fwd = pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
-    inv = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
-    return fwd, inv
 
 
 def _reproject(geoms: Any, transformer: pyproj.Transformer) -> Any:
@@ -144,7 +136,7 @@ def attach_points(
     if len(lon_a) == 0:
         return H, []
 
-    fwd, inv = _projection(lon_a, lat_a)
+    fwd, inv = local_projection(lon_a, lat_a)
     keys: list[tuple[Hashable, Hashable, int]] = []
     twins_of: list[list[tuple[Hashable, Hashable, int]]] = []
     lines: list[LineString] = []

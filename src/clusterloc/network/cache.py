@@ -18,6 +18,12 @@ from clusterloc.network.io import FORMAT_VERSION
 from clusterloc.network.settings import TruckSettings
 from clusterloc.network.truck import BUILD_VERSION
 
+__all__ = [
+    "cache_key",
+    "cache_path",
+    "default_cache_dir",
+]
+
 log = logging.getLogger(__name__)
 
 

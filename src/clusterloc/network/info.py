@@ -8,7 +8,13 @@ import geopandas as gpd
 import networkx as nx
 from shapely.geometry import LineString
 
+from clusterloc.constants import WGS84
 from clusterloc.network.truck import main_class
+
+__all__ = [
+    "edges_geodataframe",
+    "graph_info",
+]
 
 
 def _road_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, dict[str, Any]]]:
@@ -101,4 +107,4 @@ def edges_geodataframe(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
             }
         )
     columns = ["u", "v", "highway", "ref", "name", "length_m", "oneway", "geometry"]
-    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(rows, columns=columns, geometry="geometry", crs=WGS84)

@@ -18,6 +18,13 @@ import networkx as nx
 
 from clusterloc.errors import NetworkError
 
+__all__ = [
+    "FORMAT_VERSION",
+    "MAGIC",
+    "load_graph",
+    "save_graph",
+]
+
 MAGIC = b"CLUSTERLOC-GRAPH"
 #: Bumped when the graph layout written by this module changes.
 FORMAT_VERSION = 1

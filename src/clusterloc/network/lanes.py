@@ -20,6 +20,11 @@ from clusterloc.network.routing import DEFAULT_MAX_SNAP_M, RoadNetwork
 if TYPE_CHECKING:
     from clusterloc.network.settings import TruckSettings
 
+__all__ = [
+    "LANE_COLUMNS",
+    "lane_table",
+]
+
 log = logging.getLogger(__name__)
 
 LANE_COLUMNS = ["origin", "destination", "km", "hours", "road_km", "offroad_km"]

@@ -34,11 +34,21 @@ from scipy.sparse import coo_matrix
 from scipy.sparse.csgraph import connected_components
 from shapely import STRtree
 
+from clusterloc.constants import GRAPH_CRS, WGS84
 from clusterloc.errors import NetworkError
 from clusterloc.network.calibrate import RoadCorrections
-from clusterloc.network.osm_pbf import Progress
+from clusterloc.network.osm_reader import Progress
+from clusterloc.network.projection import local_projection
 from clusterloc.network.settings import TruckSettings
 from clusterloc.network.truck import add_paths, finish_graph, way_speed
+
+__all__ = [
+    "ASSUMED_HIGHWAY",
+    "LENGTH_FACTOR",
+    "graph_from_line_layer",
+    "great_circle_m",
+    "read_line_layer",
+]
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +89,9 @@ def read_line_layer(path: Path) -> gpd.GeoDataFrame:
         )
     if len(gdf) == 0:
         raise NetworkError(f"{path}: the layer is empty.")
-    if not gdf.crs.equals(pyproj.CRS("EPSG:4326")):
+    if not gdf.crs.equals(pyproj.CRS(WGS84)):
         log.info("%s: reprojecting the layer from %s to EPSG:4326", path, gdf.crs.to_string())
-        gdf = gdf.to_crs("EPSG:4326")
+        gdf = gdf.to_crs(WGS84)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
     gdf = gdf[gdf.geom_type.isin(["LineString", "MultiLineString"])]
     if len(gdf) == 0:
@@ -94,13 +104,6 @@ def _text(value: Any) -> str | None:
         return None
     text = str(value).strip()
     return text or None
-
-
-def _local_projection(lon: np.ndarray, lat: np.ndarray) -> pyproj.Transformer:
-    """Azimuthal equidistant projection centred on the data (metres, for join decisions)."""
-    lon0, lat0 = float(np.mean(lon)), float(np.mean(lat))
-    crs = pyproj.CRS.from_proj4(f"+proj=aeqd +lat_0={lat0} +lon_0={lon0} +datum=WGS84 +units=m")
-    return pyproj.Transformer.from_crs("EPSG:4326", crs, always_xy=True)
 
 
 class _LineGraph:
@@ -205,7 +208,7 @@ def _join_round(lg: _LineGraph, tolerance_m: float, done: set[tuple[int, int]]) 
     label = _components(lg)
     lon = np.asarray(lg.lon)
     lat = np.asarray(lg.lat)
-    to_m = _local_projection(lon, lat)
+    to_m, _ = local_projection(lon, lat)
     x, y = to_m.transform(lon, lat)
     seg_a = np.array([s[0] for s in lg.segments])
     seg_b = np.array([s[1] for s in lg.segments])
@@ -359,7 +362,7 @@ def graph_from_line_layer(
             lg.add_part(coords, _scaled(attrs, factor), len(gdf) + offset)
     if progress:
         progress("building graph")
-    G = nx.MultiDiGraph(crs="epsg:4326")
+    G = nx.MultiDiGraph(crs=GRAPH_CRS)
     xy = np.column_stack([np.asarray(lg.lon), np.asarray(lg.lat)])
     # consecutive segments of one line part form a chain; each connector is its own chain
     chains: list[tuple[list[int], dict[str, Any], bool]] = []

@@ -19,9 +19,18 @@ import networkx as nx
 import osmnx as ox
 from shapely.geometry import MultiPolygon, Polygon, box
 
+from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
 from clusterloc.network.settings import TruckSettings
 from clusterloc.network.truck import EDGE_TAGS, WAY_TAGS, finish_graph, way_rejection, way_speed
+
+__all__ = [
+    "graph_from_bbox",
+    "graph_from_osmnx",
+    "graph_from_place",
+    "graph_from_polygon",
+    "truck_filter",
+]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +67,7 @@ def graph_from_osmnx(
     """
     if G.graph.get("simplified"):
         raise NetworkError(f"{what}: expected an unsimplified osmnx graph.")
-    raw = nx.MultiDiGraph(crs="epsg:4326")
+    raw = nx.MultiDiGraph(crs=GRAPH_CRS)
     dropped: dict[str, int] = {}
     for u, v, data in G.edges(data=True):
         tags = {k: str(data[k]) for k in WAY_TAGS if k in data and data[k] is not None}

@@ -31,6 +31,16 @@ from shapely import LineString
 
 from clusterloc.errors import InputError, NetworkError, SnapError
 
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "EARTH_RADIUS_M",
+    "PARALLEL_MIN_ENTRIES",
+    "WEIGHTS",
+    "RoadNetwork",
+    "available_cpus",
+    "idle_cpus",
+]
+
 log = logging.getLogger(__name__)
 
 #: Mean Earth radius (m), the one osmnx uses for great-circle edge lengths.

@@ -18,6 +18,12 @@ from typing import Any
 
 from clusterloc.errors import InputError
 
+__all__ = [
+    "DEFAULT_ROAD_CLASSES",
+    "DEFAULT_SPEEDS_KPH",
+    "TruckSettings",
+]
+
 #: Road classes a truck uses by default: motorway ... tertiary, with their link roads.
 DEFAULT_ROAD_CLASSES: tuple[str, ...] = (
     "motorway",

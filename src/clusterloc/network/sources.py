@@ -3,8 +3,8 @@
 =====================================  =============================================
 file name ends with                    read by
 =====================================  =============================================
-``.osm.pbf``, ``.pbf``                 pyosmium stream (:mod:`.osm_pbf`)
-``.osm``, ``.osm.bz2``, ``.osm.gz``    pyosmium stream, same builder (:mod:`.osm_xml`)
+``.osm.pbf``, ``.pbf``                 pyosmium stream (:mod:`.osm_reader`, :mod:`.osm_graph`)
+``.osm``, ``.osm.bz2``, ``.osm.gz``    the same reader and builder (:mod:`.osm_graph`)
 ``.geojson``, ``.gpkg``, ``.shp``      line layer (:mod:`.lines`)
 =====================================  =============================================
 """
@@ -24,8 +24,8 @@ from clusterloc.network.calibrate import read_corrections
 from clusterloc.network.io import load_graph, save_graph
 from clusterloc.network.lines import graph_from_line_layer
 from clusterloc.network.online import graph_from_bbox, graph_from_place, graph_from_polygon
-from clusterloc.network.osm_pbf import Progress
-from clusterloc.network.osm_xml import graph_from_osm_file
+from clusterloc.network.osm_graph import graph_from_osm_file
+from clusterloc.network.osm_reader import Progress
 from clusterloc.network.settings import TruckSettings
 
 log = logging.getLogger(__name__)

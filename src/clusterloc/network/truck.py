@@ -34,8 +34,24 @@ import numpy as np
 import osmnx as ox
 from shapely.geometry import LineString
 
+from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
+
+__all__ = [
+    "BUILD_VERSION",
+    "EDGE_TAGS",
+    "WAY_TAGS",
+    "add_paths",
+    "add_ways",
+    "finish_graph",
+    "main_class",
+    "parse_maxspeed",
+    "parse_maxweight",
+    "way_direction",
+    "way_rejection",
+    "way_speed",
+]
 
 log = logging.getLogger(__name__)
 
@@ -373,7 +389,7 @@ def finish_graph(
         if isinstance(data.get("speed_kph"), list) or "geometry" in data:
             hours = data["travel_time"] / 3600.0
             data["speed_kph"] = data["length"] / 1000.0 / hours if hours else 0.0
-    G.graph["crs"] = "epsg:4326"
+    G.graph["crs"] = GRAPH_CRS
     meta = dict(metadata)
     meta.update(
         {

@@ -17,6 +17,14 @@ import pandas as pd
 from clusterloc.errors import InputError
 from clusterloc.outputs.tables import read_summary
 
+__all__ = [
+    "COST_TERMS",
+    "compare_runs",
+    "comparison_markdown",
+    "format_comparison",
+    "write_comparison",
+]
+
 log = logging.getLogger(__name__)
 
 #: Cost terms in display order (others found in summaries follow).

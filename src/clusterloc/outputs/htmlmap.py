@@ -63,6 +63,20 @@ from clusterloc.outputs.mapdata import (
     summary_title,
 )
 
+__all__ = [
+    "COLOCATED_MIN_KM",
+    "COLOCATED_PX",
+    "MAX_NETWORK_VERTICES",
+    "flow_popup",
+    "html_map",
+    "leaflet_assets",
+    "network_geojson",
+    "render_html",
+    "save_html",
+    "site_popup",
+    "svg_symbol",
+]
+
 logger = logging.getLogger(__name__)
 
 #: Chosen facilities closer than this many screen pixels at the opening view (about 1100 px

@@ -23,13 +23,59 @@ import pyogrio
 from shapely.geometry import LineString, MultiLineString
 from shapely.geometry.base import BaseGeometry
 
+from clusterloc.constants import MARKET, SUPPLIER, WGS84
 from clusterloc.errors import InputError
+
+__all__ = [
+    "BACKGROUND",
+    "CLOSED_OPACITY",
+    "COMMODITY_COLORS",
+    "COST_LABELS",
+    "FALLBACK_COLORS",
+    "FALLBACK_SHAPES",
+    "FLOW_COLUMNS",
+    "GPKG_NAME",
+    "HTML_NAME",
+    "KNOWN_FACILITY_STYLES",
+    "MARKET",
+    "MARKET_STYLE",
+    "OSM_ATTRIBUTION",
+    "PNG_NAME",
+    "ROAD_COLOR",
+    "ROAD_MAJOR_COLOR",
+    "ROAD_WIDTH_HTML",
+    "ROAD_WIDTH_PNG",
+    "SHAPE_MARKERS",
+    "SITE_COLUMNS",
+    "SUMMARY_NAME",
+    "SUPPLIER",
+    "SUPPLIER_STYLE",
+    "RunLayers",
+    "SiteStyle",
+    "colocated_groups",
+    "commodity_colors",
+    "cost_items",
+    "facility_styles",
+    "fan_offsets",
+    "flow_lines",
+    "fmt_number",
+    "group_label",
+    "line_parts",
+    "map_bounds",
+    "normalize_flows",
+    "normalize_sites",
+    "read_run_layers",
+    "road_class",
+    "scale_values",
+    "site_category",
+    "site_names",
+    "site_style",
+    "summary_title",
+]
 
 logger = logging.getLogger(__name__)
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors"
-SUPPLIER = "supplier"
-MARKET = "market"
 GPKG_NAME = "results.gpkg"
 SUMMARY_NAME = "summary.json"
 HTML_NAME = "map.html"
@@ -149,9 +195,9 @@ def read_run_layers(run_dir: Path) -> RunLayers:
 
     def layer(name: str) -> gpd.GeoDataFrame:
         if name not in names:
-            return gpd.GeoDataFrame(geometry=[], crs="EPSG:4326")
+            return gpd.GeoDataFrame(geometry=[], crs=WGS84)
         frame = gpd.read_file(gpkg, layer=name, engine="pyogrio")
-        if frame.crs is not None and not frame.crs.equals("EPSG:4326"):
+        if frame.crs is not None and not frame.crs.equals(WGS84):
             raise InputError(f"{gpkg} layer '{name}' is in {frame.crs}, expected EPSG:4326.")
         return frame
 
@@ -200,7 +246,7 @@ def normalize_sites(sites: gpd.GeoDataFrame, source: str = "sites") -> gpd.GeoDa
     """
     if len(sites) == 0 and "site_id" not in sites.columns:
         sites = gpd.GeoDataFrame(
-            {c: pd.Series(dtype=object) for c in SITE_COLUMNS}, geometry=[], crs="EPSG:4326"
+            {c: pd.Series(dtype=object) for c in SITE_COLUMNS}, geometry=[], crs=WGS84
         )
     _require(sites, SITE_COLUMNS, source)
     out = sites.copy()
@@ -229,7 +275,7 @@ def normalize_flows(flows: gpd.GeoDataFrame, source: str = "flows") -> gpd.GeoDa
     """
     if len(flows) == 0 and "origin" not in flows.columns:
         flows = gpd.GeoDataFrame(
-            {c: pd.Series(dtype=object) for c in FLOW_COLUMNS}, geometry=[], crs="EPSG:4326"
+            {c: pd.Series(dtype=object) for c in FLOW_COLUMNS}, geometry=[], crs=WGS84
         )
     _require(flows, FLOW_COLUMNS, source)
     out = flows.copy()
@@ -332,10 +378,10 @@ def flow_lines(flows: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) -> gpd.GeoData
             f["along_road"] = False
             parts.append(f)
     if not parts:
-        empty = normalize_flows(gpd.GeoDataFrame(geometry=[], crs="EPSG:4326"))
+        empty = normalize_flows(gpd.GeoDataFrame(geometry=[], crs=WGS84))
         empty["along_road"] = pd.Series(dtype=bool)
         return empty
-    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs="EPSG:4326")
+    out = gpd.GeoDataFrame(pd.concat(parts, ignore_index=True), crs=WGS84)
     return out[out["volume"] > 0].reset_index(drop=True) if (out["volume"] > 0).any() else out
 
 

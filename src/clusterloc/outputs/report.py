@@ -19,6 +19,7 @@ from typing import Any
 import pandas as pd
 from matplotlib.figure import Figure
 
+from clusterloc.constants import SolveStatus
 from clusterloc.outputs.mapdata import (
     MARKET,
     PNG_NAME,
@@ -293,7 +294,7 @@ def report_markdown(run_dir: Path, layers: RunLayers, *, chart: str | None) -> s
     title = md_text(summary.get("scenario") or run_dir.name)
     parts = [f"# Run report: {title}", ""]
     status = str(summary.get("status") or "")
-    if status and status not in ("optimal",):
+    if status and status != SolveStatus.OPTIMAL:
         parts += [f"> Status **{md_text(status)}**: the plan below is the best one found.", ""]
     if (run_dir / PNG_NAME).is_file():
         parts += [f"![Map of the chosen network]({PNG_NAME})", ""]

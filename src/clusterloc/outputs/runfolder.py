@@ -18,6 +18,13 @@ from pathlib import Path
 
 from clusterloc.errors import InputError
 
+__all__ = [
+    "RUN_FILES",
+    "OutputExistsError",
+    "atomic_run_dir",
+    "check_output_dir",
+]
+
 log = logging.getLogger(__name__)
 
 #: Files a finished run folder holds (maps and report are added when drawn).

@@ -47,6 +47,10 @@ from clusterloc.outputs.mapdata import (
     summary_title,
 )
 
+__all__ = [
+    "static_map",
+]
+
 logger = logging.getLogger(__name__)
 
 

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from clusterloc.constants import WGS84
 from clusterloc.errors import InputError
 from clusterloc.model.inputs import MARKET, SUPPLIER, ModelInputs
 from clusterloc.model.solution import Solution
@@ -404,14 +405,12 @@ def geo_tables(
         s: (float(x), float(y))
         for s, x, y in zip(sites["site_id"], sites["lon"], sites["lat"], strict=True)
     }
-    sites_g = gpd.GeoDataFrame(
-        sites, geometry=[Point(xy[s]) for s in sites["site_id"]], crs="EPSG:4326"
-    )
+    sites_g = gpd.GeoDataFrame(sites, geometry=[Point(xy[s]) for s in sites["site_id"]], crs=WGS84)
     straight = [
         LineString([xy[o], xy[d]])
         for o, d in zip(flows["origin"], flows["destination"], strict=True)
     ]
-    flows_g = gpd.GeoDataFrame(flows.copy(), geometry=straight, crs="EPSG:4326")
+    flows_g = gpd.GeoDataFrame(flows.copy(), geometry=straight, crs=WGS84)
     routes: list[LineString] = []
     node_of = (
         dict(zip(snaps["site_id"], snaps["node"], strict=True))
@@ -429,5 +428,5 @@ def geo_tables(
             road = network.route(node_of[o], node_of[d])
             cache[(o, d)] = LineString([xy[o], *list(road.coords), xy[d]])
         routes.append(cache[(o, d)])
-    routes_g = gpd.GeoDataFrame(flows.copy(), geometry=routes, crs="EPSG:4326")
+    routes_g = gpd.GeoDataFrame(flows.copy(), geometry=routes, crs=WGS84)
     return sites_g, flows_g, routes_g

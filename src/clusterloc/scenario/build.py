@@ -32,6 +32,21 @@ if TYPE_CHECKING:
 
     from clusterloc.network import RoadNetwork, TruckSettings
 
+__all__ = [
+    "BuiltScenario",
+    "Progress",
+    "build_scenario",
+    "cache_dir",
+    "check_network_source",
+    "linked_pairs",
+    "load_network",
+    "no_progress",
+    "road_lanes",
+    "to_model_inputs",
+    "to_policy",
+    "truck_settings",
+]
+
 log = logging.getLogger(__name__)
 
 #: ``progress(step)`` returns a context manager around one step

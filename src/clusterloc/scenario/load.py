@@ -26,6 +26,22 @@ from pydantic import BaseModel, ValidationError
 from clusterloc.errors import ScenarioError
 from clusterloc.scenario.schema import OPTIONAL_TABLES, REQUIRED_TABLES, Scenario
 
+__all__ = [
+    "PATH_KEYS",
+    "SHARED_ENV",
+    "TABLE_KEYS",
+    "Locations",
+    "apply_override",
+    "deep_merge",
+    "expand_path",
+    "find_shared_dir",
+    "load_scenario",
+    "parse_override",
+    "read_yaml",
+    "resolve_paths",
+    "validate_scenario",
+]
+
 log = logging.getLogger(__name__)
 
 #: Keys whose values are file paths (tables also accept inline rows).

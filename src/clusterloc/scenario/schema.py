@@ -20,12 +20,27 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
+from clusterloc.constants import MARKET, SUPPLIER
+
+__all__ = [
+    "INF",
+    "MARKET",
+    "OPTIONAL_TABLES",
+    "REQUIRED_TABLES",
+    "SOLVER_NAMES",
+    "SUPPLIER",
+    "TABLE_COLUMNS",
+    "Column",
+    "NetworkSpec",
+    "PolicySpec",
+    "Scenario",
+    "SolverSpec",
+    "TableSpec",
+    "TruckSpec",
+]
+
 #: Solvers a scenario may name (``solver.name`` and ``--solver``).
 SOLVER_NAMES: tuple[str, ...] = ("highs", "cbc")
-
-#: Reserved site types: every other ``type`` value in the site tables is a facility type.
-SUPPLIER = "supplier"
-MARKET = "market"
 
 #: A table is a path (``"data/sites.csv"``; ``"data/x.gpkg#layer"`` picks a GeoPackage
 #: layer), a list of paths (rows concatenated), or a list of inline rows (mappings).

@@ -28,6 +28,14 @@ from clusterloc.scenario.schema import (
     TableSpec,
 )
 
+__all__ = [
+    "WHERE",
+    "ScenarioTables",
+    "check_references",
+    "read_table",
+    "read_tables",
+]
+
 log = logging.getLogger(__name__)
 
 WHERE = "_where"

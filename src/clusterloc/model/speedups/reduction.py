@@ -52,6 +52,15 @@ from clusterloc.model.speedups.warmstart import (
 if TYPE_CHECKING:
     from clusterloc.model.formulation import LocationModel
 
+__all__ = [
+    "ExactReduction",
+    "ReductionReport",
+    "add_cardinality_cuts",
+    "fix_open_sites",
+    "plain_model_obstacle",
+    "recognise_cflp",
+]
+
 log = logging.getLogger(__name__)
 
 

@@ -28,6 +28,20 @@ import numpy as np
 import scipy.optimize
 import scipy.sparse
 
+from clusterloc.constants import SolveStatus
+
+__all__ = [
+    "CflpData",
+    "Incumbent",
+    "LagrangianResult",
+    "LpSupportStart",
+    "facility_fixings",
+    "improve_open_set",
+    "lagrangian_bound",
+    "select_open",
+    "transport_cost",
+]
+
 log = logging.getLogger(__name__)
 
 
@@ -484,7 +498,7 @@ class LpSupportStart:
         finally:
             for var in binaries:
                 var.cat = pulp.LpInteger
-        if relaxed.status != "optimal":
+        if relaxed.status != SolveStatus.OPTIMAL:
             log.info("lp-support start: LP relaxation not solved (%s)", relaxed.status)
             self.seconds = time.perf_counter() - t0
             return None
@@ -500,7 +514,7 @@ class LpSupportStart:
             restricted = run_solver(
                 prob, make_solver("highs", time_limit=self.mip_seconds, gap=1e-6)
             )
-            if restricted.status in ("optimal", "feasible"):
+            if restricted.status in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
                 self.objective = restricted.objective
                 set_start(self.solver, {v: float(v.varValue or 0.0) for v in prob.variables()})
         finally:

@@ -1,6 +1,6 @@
 """OSM files (XML ``.osm`` / ``.osm.bz2`` / ``.osm.gz`` and ``.osm.pbf``) → truck graph.
 
-XML and PBF go through the same streaming reader (:mod:`clusterloc.network.osm_pbf`,
+XML and PBF go through the same streaming reader (:mod:`clusterloc.network.osm_reader`,
 pyosmium reads all four formats) and the same graph builder
 (:func:`clusterloc.network.truck.add_ways` + :func:`~clusterloc.network.truck.finish_graph`),
 so the same extract in two formats gives the same graph: same node ids, same lengths.
@@ -21,10 +21,16 @@ from typing import Any
 
 import networkx as nx
 
+from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
-from clusterloc.network.osm_pbf import Progress, read_osm_roads
+from clusterloc.network.osm_reader import Progress, read_osm_roads
 from clusterloc.network.settings import TruckSettings
 from clusterloc.network.truck import add_ways, finish_graph
+
+__all__ = [
+    "check_osm_xml",
+    "graph_from_osm_file",
+]
 
 log = logging.getLogger(__name__)
 
@@ -90,7 +96,7 @@ def graph_from_osm_file(
         )
     if progress:
         progress("building graph")
-    G = nx.MultiDiGraph(crs="epsg:4326")
+    G = nx.MultiDiGraph(crs=GRAPH_CRS)
     stats = add_ways(G, roads.ways, roads.coords, settings)
     meta = dict(metadata)
     meta["ways"] = {

@@ -28,6 +28,12 @@ from clusterloc.errors import NetworkError
 from clusterloc.network.settings import TruckSettings
 from clusterloc.network.truck import WAY_TAGS, way_rejection
 
+__all__ = [
+    "OsmRoads",
+    "Progress",
+    "read_osm_roads",
+]
+
 log = logging.getLogger(__name__)
 
 Progress = Callable[[str], None]
