@@ -115,7 +115,22 @@ class RunResult:
         return edges_geodataframe(self.built.graph)
 
     def write(self, out: str | os.PathLike[str], *, force: bool = False, maps: bool = True) -> Path:
-        """Write the run folder; see :func:`write_run`."""
+        """Write the run folder; see :func:`write_run`.
+
+        Parameters
+        ----------
+        out
+            The run folder (must not exist unless ``force``).
+        force
+            Replace an existing run folder.
+        maps
+            Also draw the maps and write the report.
+
+        Returns
+        -------
+        pathlib.Path
+            The run folder.
+        """
         return write_run(self, out, force=force, maps=maps)
 
 
@@ -266,7 +281,13 @@ def write_run(
 
 
 def draw_outputs(run_dir: Path) -> None:
-    """Draw the maps and the report of a run folder (``clusterloc map``)."""
+    """Draw the maps and the report of a run folder (``clusterloc map``).
+
+    Parameters
+    ----------
+    run_dir
+        A finished run folder (``results.gpkg`` and ``summary.json``).
+    """
     from clusterloc.outputs.maps import draw_maps
 
     draw_maps(run_dir)

@@ -53,7 +53,20 @@ __all__ = [
 
 
 def relative_difference(value: float | None, reference: float) -> float:
-    """``|value - reference| / max(|reference|, 1e-9)`` (``inf`` without a value)."""
+    """``|value - reference| / max(|reference|, 1e-9)`` (``inf`` without a value).
+
+    Parameters
+    ----------
+    value
+        A result (``None`` when there is none).
+    reference
+        The published value.
+
+    Returns
+    -------
+    float
+        ``inf`` when ``value`` is ``None``.
+    """
     if value is None or not math.isfinite(value):
         return math.inf
     return abs(value - reference) / max(abs(reference), 1e-9)

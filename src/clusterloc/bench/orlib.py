@@ -223,7 +223,18 @@ def read_cap(path: str | Path, capacity: float | None = None) -> CapInstance:
 
 
 def read_benchmark_text(path: Path) -> str:
-    """The text of a benchmark file; a missing or unreadable file is a BenchmarkFileError."""
+    """The text of a benchmark file; a missing or unreadable file is a BenchmarkFileError.
+
+    Parameters
+    ----------
+    path
+        The benchmark file.
+
+    Returns
+    -------
+    str
+        Its text.
+    """
     try:
         return path.read_text()
     except OSError as exc:
@@ -231,7 +242,17 @@ def read_benchmark_text(path: Path) -> str:
 
 
 def is_float(token: str) -> bool:
-    """True when ``token`` parses as a float."""
+    """True when ``token`` parses as a float.
+
+    Parameters
+    ----------
+    token
+        One whitespace-separated token of a benchmark file.
+
+    Returns
+    -------
+    bool
+    """
     try:
         float(token)
     except ValueError:
@@ -240,12 +261,32 @@ def is_float(token: str) -> bool:
 
 
 def warehouse_ids(m: int) -> list[str]:
-    """Site ids of the warehouses: ``w1`` … ``wm`` (1-based, file order)."""
+    """Site ids of the warehouses: ``w1`` … ``wm`` (1-based, file order).
+
+    Parameters
+    ----------
+    m
+        Number of warehouses.
+
+    Returns
+    -------
+    list of str
+    """
     return [f"w{i + 1}" for i in range(m)]
 
 
 def customer_ids(n: int) -> list[str]:
-    """Site ids of the customers: ``c1`` … ``cn`` (1-based, file order)."""
+    """Site ids of the customers: ``c1`` … ``cn`` (1-based, file order).
+
+    Parameters
+    ----------
+    n
+        Number of customers.
+
+    Returns
+    -------
+    list of str
+    """
     return [f"c{j + 1}" for j in range(n)]
 
 

@@ -303,6 +303,11 @@ def read_best_known(path: str | Path) -> dict[str, float]:
 def read_lower_bounds(path: str | Path) -> dict[str, float]:
     """Read a ``lb-{size}.txt`` file (``C{class}-{instance}-{size} value``).
 
+    Parameters
+    ----------
+    path
+        The file.
+
     Returns
     -------
     dict
@@ -326,7 +331,18 @@ def read_lower_bounds(path: str | Path) -> dict[str, float]:
 
 
 def parse_name(name: str) -> tuple[int, int, int] | None:
-    """``"PSC2-C4-50"`` → ``(instance 2, class 4, size 50)``; ``None`` if it does not match."""
+    """``"PSC2-C4-50"`` → ``(instance 2, class 4, size 50)``; ``None`` if it does not match.
+
+    Parameters
+    ----------
+    name
+        An instance name.
+
+    Returns
+    -------
+    tuple of int or None
+        ``(instance, class, size)``.
+    """
     match = _NAME.search(name)
     if match is None:
         return None

@@ -61,6 +61,11 @@ def explain_infeasible(model: LocationModel) -> list[Cause]:
     feasibility is reported as a binding cause; a final variant that minimises unmet
     demand names the markets and commodities that cannot be served.
 
+    Parameters
+    ----------
+    model
+        A built model whose solve ended infeasible.
+
     Returns
     -------
     list of dict

@@ -112,7 +112,18 @@ class LocationModel:
     # ------------------------------------------------------------------ creation
     @classmethod
     def from_inputs(cls, inputs: ModelInputs) -> LocationModel:
-        """Model of one :class:`~clusterloc.model.inputs.ModelInputs` instance."""
+        """Model of one :class:`~clusterloc.model.inputs.ModelInputs` instance.
+
+        Parameters
+        ----------
+        inputs
+            The model inputs (validated when the model is built).
+
+        Returns
+        -------
+        LocationModel
+            Not built yet.
+        """
         return cls(inputs)
 
     @classmethod
@@ -362,7 +373,18 @@ class LocationModel:
         return sol
 
     def start_values(self, initial_open: Iterable[str]) -> dict[pulp.LpVariable, float]:
-        """MIP-start values: open binaries 1 for ``initial_open`` (largest level), else 0."""
+        """MIP-start values: open binaries 1 for ``initial_open`` (largest level), else 0.
+
+        Parameters
+        ----------
+        initial_open
+            Site ids to open in the start (existing sites are open anyway).
+
+        Returns
+        -------
+        dict
+            ``{variable: value}`` for every open and level binary.
+        """
         chosen = set(initial_open)
         unknown = chosen - set(self.open_vars)
         if unknown:
@@ -421,6 +443,19 @@ class LocationModel:
         HiGHS (an LP, or a small MIP under single sourcing); all variable values of
         that solution become the start. If the fixed sites cannot serve the demand,
         the partial start ``values`` is returned unchanged.
+
+        Parameters
+        ----------
+        values
+            Values of open/level binaries (from :meth:`start_values`).
+        time_limit
+            The user's limit; the completion may use 40 % of it (at least 1 s).
+
+        Returns
+        -------
+        dict
+            ``{variable: value}`` for every variable, or ``values`` when the
+            chosen sites cannot serve the demand.
         """
         assert self.problem is not None
         saved = {v: (v.lowBound, v.upBound) for v in values}
@@ -441,7 +476,19 @@ class LocationModel:
 
     # ------------------------------------------------------------------ extract
     def extract(self, result: SolveResult) -> Solution:
-        """Turn the solver's values into a :class:`Solution` (costs from the inputs)."""
+        """Turn the solver's values into a :class:`Solution` (costs from the inputs).
+
+        Parameters
+        ----------
+        result
+            What the solver proved and found (from :func:`~clusterloc.model.solvers.run_solver`).
+
+        Returns
+        -------
+        Solution
+            Costs, open sites, flows, unmet demand and service of the solution (the
+            status alone when there is none).
+        """
         t = self.tables
         assert t is not None
         sol = Solution(
@@ -460,21 +507,39 @@ class LocationModel:
         sol.diagnosis = [c["message"] for c in self.checks if c.get("severity") == "warning"]
         if result.status not in (SolveStatus.OPTIMAL, SolveStatus.FEASIBLE):
             return sol
-        arcs = self.arcs
         xv = np.array([v.varValue or 0.0 for v in self.flow_list], dtype=float)
         xv[np.abs(xv) < _EPS] = 0.0
-        yv = {s: (v.varValue or 0.0) > 0.5 for s, v in self.open_vars.items()}
-        zv = {k: (v.varValue or 0.0) > 0.5 for k, v in self.level_vars.items()}
         uv = {k: max(0.0, v.varValue or 0.0) for k, v in self.unmet_vars.items()}
-        pol = t.policy
-
+        arcs, pol = self.arcs, t.policy
         transport = float(xv @ arcs["transport_unit"].to_numpy()) if len(xv) else 0.0
         handling = float(xv @ arcs["handling_unit"].to_numpy()) if len(xv) else 0.0
         purchase = float(xv @ arcs["purchase_unit"].to_numpy()) if len(xv) else 0.0
         co2_t = float(xv @ arcs["co2_unit"].to_numpy()) if len(xv) else 0.0
-        unmet_qty = sum(uv.values())
-        unmet_cost = float(pol.unmet_penalty or 0.0) * unmet_qty
+        unmet_cost = float(pol.unmet_penalty or 0.0) * sum(uv.values())
+        open_sites = self._open_site_table(xv)
+        fixed_total = float(open_sites["fixed_cost"].sum()) if len(open_sites) else 0.0
+        flows, service = self._flow_table(xv)
+        sol.costs = {
+            "fixed": fixed_total,
+            "transport": transport,
+            "handling": handling,
+            "purchase": purchase,
+            "co2": float(pol.co2_price) * co2_t,
+            "unmet": unmet_cost,
+        }
+        sol.open_sites = open_sites
+        sol.flows = flows
+        sol.unmet = self._unmet_table(uv)
+        sol.co2_t = co2_t
+        sol.service = service
+        return sol
 
+    def _open_site_table(self, xv: np.ndarray) -> pd.DataFrame:
+        """Open sites with level, capacity, throughput, utilization and fixed cost."""
+        t = self.tables
+        assert t is not None
+        yv = {s: (v.varValue or 0.0) > 0.5 for s, v in self.open_vars.items()}
+        zv = {k: (v.varValue or 0.0) > 0.5 for k, v in self.level_vars.items()}
         sites = self.sites
         lev = t.levels
         rows = []
@@ -510,20 +575,12 @@ class LocationModel:
                     "fixed_cost": fixed,
                 }
             )
-        open_sites = pd.DataFrame(
-            rows,
-            columns=[
-                "site_id",
-                "type",
-                "level",
-                "capacity",
-                "throughput",
-                "utilization",
-                "fixed_cost",
-            ],
-        )
-        fixed_total = float(open_sites["fixed_cost"].sum()) if len(open_sites) else 0.0
+        columns = ["site_id", "type", "level", "capacity", "throughput", "utilization"]
+        return pd.DataFrame(rows, columns=[*columns, "fixed_cost"])
 
+    def _flow_table(self, xv: np.ndarray) -> tuple[pd.DataFrame, dict[str, float]]:
+        """Arcs with flow (quantity, tonnes, km, hours, cost, CO2) and the service KPIs."""
+        arcs = self.arcs
         used = xv > 0
         f = arcs.loc[used, ["origin", "destination", "commodity", "km", "hours", "weight_t"]].copy()
         q = xv[used]
@@ -533,7 +590,6 @@ class LocationModel:
         f["co2_t"] = q * arcs.loc[used, "co2_unit"].to_numpy()
         f["dtype"] = arcs.loc[used, "dtype"].to_numpy()
         flows = f.reset_index(drop=True)
-
         mk = flows[flows.pop("dtype") == MARKET]
         service = {"avg_km": 0.0, "max_km": 0.0, "avg_hours": 0.0, "max_hours": 0.0}
         if len(mk) and mk["quantity"].sum() > 0:
@@ -544,9 +600,15 @@ class LocationModel:
                 "avg_hours": float(qq @ mk["hours"].to_numpy() / qq.sum()),
                 "max_hours": float(mk["hours"].max()),
             }
+        return flows, service
+
+    def _unmet_table(self, uv: dict[tuple[str, str], float]) -> pd.DataFrame:
+        """Markets and commodities not fully served."""
+        t = self.tables
+        assert t is not None
         mkeys = zip(t.markets["site_id"], t.markets["commodity"], strict=True)
         dem = dict(zip(mkeys, t.markets["demand"], strict=True))
-        unmet = pd.DataFrame(
+        return pd.DataFrame(
             [
                 {"site_id": s, "commodity": k, "demand": float(dem[(s, k)]), "unmet": v}
                 for (s, k), v in sorted(uv.items())
@@ -554,20 +616,6 @@ class LocationModel:
             ],
             columns=["site_id", "commodity", "demand", "unmet"],
         )
-        sol.costs = {
-            "fixed": fixed_total,
-            "transport": transport,
-            "handling": handling,
-            "purchase": purchase,
-            "co2": float(pol.co2_price) * co2_t,
-            "unmet": unmet_cost,
-        }
-        sol.open_sites = open_sites
-        sol.flows = flows
-        sol.unmet = unmet
-        sol.co2_t = co2_t
-        sol.service = service
-        return sol
 
     def _throughput(self, xv: np.ndarray) -> dict[str, float]:
         """Throughput per site: output of BOM sites, inflow of pass-through sites."""

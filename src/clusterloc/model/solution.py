@@ -109,6 +109,11 @@ class Solution:
     def raise_for_status(self) -> Solution:
         """Return ``self`` if a solution exists, else raise.
 
+        Returns
+        -------
+        Solution
+            ``self``, when it holds a solution.
+
         Raises
         ------
         InfeasibleError
@@ -128,7 +133,14 @@ class Solution:
         return self
 
     def summary(self) -> dict[str, Any]:
-        """Plain JSON-able summary (deterministic apart from ``seconds``)."""
+        """Plain JSON-able summary (deterministic apart from ``seconds``).
+
+        Returns
+        -------
+        dict
+            Status, objective, bound, gap, cost terms, CO2, service, open sites, counts,
+            solver, seconds, diagnosis and causes.
+        """
         sites = [
             {k: _clean(v) for k, v in row.items()}
             for row in self.open_sites.to_dict(orient="records")

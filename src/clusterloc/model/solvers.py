@@ -85,7 +85,7 @@ if _HIGHS_OK:
     # created, whatever output_flag says; swallow it once here so that stdout stays clean
     # (e.g. the one JSON line of `clusterloc bench`). Solver logs still follow `msg`.
     with _stdout_fd_silenced():
-        highspy.Highs()
+        highspy.Highs()  # type: ignore[no-untyped-call]
 
 
 @dataclass
@@ -120,7 +120,7 @@ class SolveResult:
 if _HIGHS_OK:
     _MS = highspy.HighsModelStatus
 
-    class HighsSolver(pulp.HiGHS):
+    class HighsSolver(pulp.HiGHS):  # type: ignore[misc]
         """PuLP's in-process HiGHS with a MIP start, a random seed, all model statuses
         mapped, and the model handed to HiGHS in one call (row-wise arrays)."""
 
@@ -251,11 +251,17 @@ if _HIGHS_OK:
 def _highs_version() -> str:
     if not _HIGHS_OK:
         return "unknown"
-    return str(highspy.Highs().version())
+    return str(highspy.Highs().version())  # type: ignore[no-untyped-call]
 
 
 def find_cbc() -> str | None:
-    """Path of a usable CBC binary: ``cbc`` on ``PATH``, else the one PuLP 3 bundles."""
+    """Path of a usable CBC binary: ``cbc`` on ``PATH``, else the one PuLP 3 bundles.
+
+    Returns
+    -------
+    str or None
+        The path, or ``None`` when no CBC can run.
+    """
     found = shutil.which("cbc")
     if found:
         return found
@@ -270,7 +276,12 @@ def find_cbc() -> str | None:
 
 
 def available_solvers() -> list[str]:
-    """Names accepted by :func:`make_solver` that can run on this machine."""
+    """Names accepted by :func:`make_solver` that can run on this machine.
+
+    Returns
+    -------
+    list of str
+    """
     names = []
     if _HIGHS_OK:
         names.append("highs")
@@ -371,7 +382,17 @@ def make_solver(
 
 
 def solver_label(solver: pulp.LpSolver) -> str:
-    """Short lower-case name of a solver object (``highs``, ``cbc``, ...)."""
+    """Short lower-case name of a solver object (``highs``, ``cbc``, ...).
+
+    Parameters
+    ----------
+    solver
+        A PuLP solver object.
+
+    Returns
+    -------
+    str
+    """
     if _HIGHS_OK and isinstance(solver, pulp.HiGHS):
         return "highs"
     if isinstance(solver, pulp.COIN_CMD):
@@ -380,7 +401,15 @@ def solver_label(solver: pulp.LpSolver) -> str:
 
 
 def set_start(solver: pulp.LpSolver, values: dict[pulp.LpVariable, float]) -> None:
-    """Give the solver a (partial) MIP start: ``values`` maps variables to values."""
+    """Give the solver a (partial) MIP start: ``values`` maps variables to values.
+
+    Parameters
+    ----------
+    solver
+        The solver that runs next (HiGHS reads the start; PuLP's ``warmStart`` otherwise).
+    values
+        ``{variable: value}``; variables left out have no start value.
+    """
     if _HIGHS_OK and isinstance(solver, HighsSolver):
         solver.start = dict(values)
         return
@@ -409,6 +438,11 @@ def focus_on_bound(solver: pulp.LpSolver) -> bool:
     itself, still find better solutions if the start is not optimal, so the result
     stays exact; only the time split changes. The setting stays on ``solver``.
 
+    Parameters
+    ----------
+    solver
+        A solver from :func:`make_solver`; its options are changed in place.
+
     Returns
     -------
     bool
@@ -423,6 +457,13 @@ def focus_on_bound(solver: pulp.LpSolver) -> bool:
 
 def run_solver(problem: pulp.LpProblem, solver: pulp.LpSolver) -> SolveResult:
     """Solve ``problem`` with ``solver`` and read what was proven.
+
+    Parameters
+    ----------
+    problem
+        The PuLP problem.
+    solver
+        A solver from :func:`make_solver`.
 
     Returns
     -------

@@ -28,7 +28,12 @@ log = logging.getLogger(__name__)
 
 
 def default_cache_dir() -> Path:
-    """``$CLUSTERLOC_CACHE`` if set, else ``$XDG_CACHE_HOME/clusterloc/networks``."""
+    """``$CLUSTERLOC_CACHE`` if set, else ``$XDG_CACHE_HOME/clusterloc/networks``.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     env = os.environ.get("CLUSTERLOC_CACHE")
     if env:
         return Path(env)
@@ -37,12 +42,39 @@ def default_cache_dir() -> Path:
 
 
 def cache_key(sha256: str, settings: TruckSettings) -> str:
-    """Key covering the source content, every setting and the builder / format versions."""
+    """Key covering the source content, every setting and the builder / format versions.
+
+    Parameters
+    ----------
+    sha256
+        SHA-256 of the source file.
+    settings
+        The truck settings.
+
+    Returns
+    -------
+    str
+        24 hex digits.
+    """
     text = f"{sha256}|{settings.key()}|build{BUILD_VERSION}|format{FORMAT_VERSION}"
     return hashlib.sha256(text.encode()).hexdigest()[:24]
 
 
 def cache_path(cache_dir: Path, source: Path, key: str) -> Path:
-    """File of the cache entry for ``source`` under ``key``."""
+    """File of the cache entry for ``source`` under ``key``.
+
+    Parameters
+    ----------
+    cache_dir
+        The cache folder.
+    source
+        The road source file (its name starts the entry's name).
+    key
+        From :func:`cache_key`.
+
+    Returns
+    -------
+    pathlib.Path
+    """
     stem = source.name.split(".")[0] or "network"
     return Path(cache_dir) / f"{stem}-{key}.graph"

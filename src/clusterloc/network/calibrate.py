@@ -68,6 +68,15 @@ def geodesic_km(coords: Any) -> float:
 
     The same formula and earth radius as graph edge lengths (osmnx's ``great_circle``), so a
     scaled road totals its sourced length exactly in the graph.
+
+    Parameters
+    ----------
+    coords
+        ``(n, 2)`` lon/lat coordinates of the polyline.
+
+    Returns
+    -------
+    float
     """
     xy = np.asarray(coords, dtype=float)[:, :2]
     if len(xy) < 2:
@@ -106,7 +115,17 @@ class RoadCorrections:
         return [c for c in self.items if c.kind == "connector"]
 
     def sections(self, ref: str | None) -> list[Correction]:
-        """The calibrated sections of road ``ref``."""
+        """The calibrated sections of road ``ref``.
+
+        Parameters
+        ----------
+        ref
+            Road reference (``KAZ05``), or ``None``.
+
+        Returns
+        -------
+        list of Correction
+        """
         return [c for c in self.items if c.kind == "calibrate" and c.ref == ref]
 
     def calibrated_parts(self, ref: str | None, geometry: Any) -> list[tuple[np.ndarray, float]]:
@@ -116,6 +135,17 @@ class RoadCorrections:
         section comes back part by part with factor 1. A road with sections must be one
         line; it is cut at the section ends (new vertices) and
         each piece inside a section gets that section's factor.
+
+        Parameters
+        ----------
+        ref
+            The road's reference, or ``None``.
+        geometry
+            The road's line geometry from the source layer.
+
+        Returns
+        -------
+        list of (numpy.ndarray, float)
 
         Raises
         ------
@@ -188,7 +218,12 @@ class RoadCorrections:
         return [(c, f) for c, f in out if len(c) >= 2]
 
     def connector_parts(self) -> list[tuple[Correction, np.ndarray, float]]:
-        """Every connector as ``(correction, coords, length_factor)``."""
+        """Every connector as ``(correction, coords, length_factor)``.
+
+        Returns
+        -------
+        list of (Correction, numpy.ndarray, float)
+        """
         out = []
         for con in self.connectors:
             factor = con.km / geodesic_km(con.coords)
@@ -210,7 +245,8 @@ def _piece(line: shapely.LineString, start: float, end: float) -> np.ndarray:
     """Coordinates of ``line`` between two distances along it (degrees, planar)."""
     from shapely.ops import substring
 
-    return shapely.get_coordinates(substring(line, start, end))
+    coords: np.ndarray = shapely.get_coordinates(substring(line, start, end))
+    return coords
 
 
 def _text(value: Any) -> str:
@@ -221,6 +257,15 @@ def _text(value: Any) -> str:
 
 def read_corrections(path: str | Path) -> RoadCorrections:
     """Read and check a corrections GeoJSON (see the module docstring).
+
+    Parameters
+    ----------
+    path
+        The corrections GeoJSON.
+
+    Returns
+    -------
+    RoadCorrections
 
     Raises
     ------

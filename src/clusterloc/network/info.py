@@ -35,6 +35,11 @@ def _road_edges(G: nx.MultiDiGraph) -> list[tuple[Any, Any, dict[str, Any]]]:
 def graph_info(G: nx.MultiDiGraph) -> dict[str, Any]:
     """Summary of a truck network, as printed by ``clusterloc network info``.
 
+    Parameters
+    ----------
+    G
+        A truck network.
+
     Returns
     -------
     dict
@@ -80,6 +85,11 @@ def _text(value: Any) -> str | None:
 
 def edges_geodataframe(G: nx.MultiDiGraph) -> gpd.GeoDataFrame:
     """Road edges as a GeoDataFrame for maps (EPSG:4326), a two-way road once.
+
+    Parameters
+    ----------
+    G
+        A truck network.
 
     Returns
     -------

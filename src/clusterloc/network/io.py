@@ -62,6 +62,15 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
 def load_graph(path: str | os.PathLike[str]) -> nx.MultiDiGraph:
     """Read a truck network written by :func:`save_graph`.
 
+    Parameters
+    ----------
+    path
+        A network file.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+
     Raises
     ------
     NetworkError

@@ -60,7 +60,17 @@ _EARTH_RADIUS_M = 6_371_009.0  # the radius osmnx uses for great-circle lengths
 
 
 def great_circle_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
-    """Great-circle distance in metres (same formula and radius as osmnx)."""
+    """Great-circle distance in metres (same formula and radius as osmnx).
+
+    Parameters
+    ----------
+    lon1, lat1, lon2, lat2
+        Degrees (scalars or arrays of one shape).
+
+    Returns
+    -------
+    float or numpy.ndarray
+    """
     y1, y2 = np.deg2rad(lat1), np.deg2rad(lat2)
     dy = y2 - y1
     dx = np.deg2rad(lon2) - np.deg2rad(lon1)
@@ -71,6 +81,16 @@ def great_circle_m(lon1: Any, lat1: Any, lon2: Any, lat2: Any) -> Any:
 
 def read_line_layer(path: Path) -> gpd.GeoDataFrame:
     """Read a line layer, check its CRS and return it in EPSG:4326.
+
+    Parameters
+    ----------
+    path
+        A ``.geojson`` / ``.gpkg`` / ``.shp`` road layer.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        Its (Multi)LineString rows in EPSG:4326.
 
     Raises
     ------
@@ -195,7 +215,8 @@ def _components(lg: _LineGraph) -> np.ndarray:
     a = np.array([s[0] for s in lg.segments])
     b = np.array([s[1] for s in lg.segments])
     adj = coo_matrix((np.ones(len(a)), (a, b)), shape=(n, n))
-    return connected_components(adj, directed=False)[1]
+    labels: np.ndarray = connected_components(adj, directed=False)[1]
+    return labels
 
 
 def _join_round(lg: _LineGraph, tolerance_m: float, done: set[tuple[int, int]]) -> int:

@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 def truck_filter(settings: TruckSettings) -> str:
     """Overpass filter selecting the truck road classes (and no areas).
 
+    Parameters
+    ----------
+    settings
+        The truck settings (road classes).
+
+    Returns
+    -------
+    str
+
     Examples
     --------
     >>> truck_filter(TruckSettings(road_classes=("trunk", "primary")))
@@ -64,6 +73,22 @@ def graph_from_osmnx(
 
     Edges are dropped by :func:`~clusterloc.network.truck.way_rejection`, given truck
     speeds by :func:`~clusterloc.network.truck.way_speed`, then finished like every source.
+
+    Parameters
+    ----------
+    G
+        The osmnx graph (``simplify=False``, way tags kept).
+    settings
+        The truck settings.
+    metadata
+        Source description merged into ``G.graph["clusterloc"]``.
+    what
+        Name of the query, for messages.
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The truck network.
     """
     if G.graph.get("simplified"):
         raise NetworkError(f"{what}: expected an unsimplified osmnx graph.")
@@ -131,7 +156,20 @@ def graph_from_polygon(
 def graph_from_bbox(
     bbox: tuple[float, float, float, float], settings: TruckSettings | None = None
 ) -> nx.MultiDiGraph:
-    """Download the truck network in ``bbox = (west, south, east, north)`` (lon/lat degrees)."""
+    """Download the truck network in ``bbox = (west, south, east, north)`` (lon/lat degrees).
+
+    Parameters
+    ----------
+    bbox
+        ``(west, south, east, north)``.
+    settings
+        Truck settings (defaults when ``None``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The truck network.
+    """
     west, south, east, north = bbox
     if not (west < east and south < north):
         raise NetworkError(
@@ -141,7 +179,20 @@ def graph_from_bbox(
 
 
 def graph_from_place(query: str, settings: TruckSettings | None = None) -> nx.MultiDiGraph:
-    """Download the truck network of a named place (geocoded by Nominatim through osmnx)."""
+    """Download the truck network of a named place (geocoded by Nominatim through osmnx).
+
+    Parameters
+    ----------
+    query
+        A place name, e.g. ``"Almaty, Kazakhstan"``.
+    settings
+        Truck settings (defaults when ``None``).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The truck network.
+    """
     try:
         gdf = ox.geocode_to_gdf(query)
     except Exception as exc:

@@ -38,6 +38,11 @@ log = logging.getLogger(__name__)
 def check_osm_xml(path: Path) -> None:
     """Fail with a clear message if ``path`` is not (possibly compressed) OSM XML.
 
+    Parameters
+    ----------
+    path
+        An ``.osm`` / ``.osm.bz2`` / ``.osm.gz`` file.
+
     Raises
     ------
     NetworkError

@@ -71,7 +71,12 @@ def _chord_to_metres(chord: np.ndarray) -> np.ndarray:
 
 
 def available_cpus() -> int:
-    """CPUs this process may run on."""
+    """CPUs this process may run on.
+
+    Returns
+    -------
+    int
+    """
     try:
         return len(os.sched_getaffinity(0))
     except AttributeError:  # pragma: no cover - not Linux
@@ -84,6 +89,11 @@ def idle_cpus() -> int:
     The load average counts this (running) process too, so one CPU is added back. On a
     machine busy with other jobs this gives 1, and matrices stay in one process: a second
     process then only competes for the same CPUs.
+
+    Returns
+    -------
+    int
+        At least 1.
     """
     n = available_cpus()
     try:
@@ -225,11 +235,30 @@ class RoadNetwork:
 
         Row/column ``i`` is node ``net.nodes[i]``; each arc holds the minimum weight over
         the parallel edges it stands for.
+
+        Parameters
+        ----------
+        weight
+            ``"length"`` or ``"travel_time"``.
+
+        Returns
+        -------
+        scipy.sparse.csr_array
         """
         return self._csr[_check_weight(weight)]
 
     def indices(self, nodes: Iterable[Hashable]) -> np.ndarray:
         """Matrix indices of graph node ids.
+
+        Parameters
+        ----------
+        nodes
+            Graph node ids.
+
+        Returns
+        -------
+        numpy.ndarray
+            Row/column indices, in the order given.
 
         Raises
         ------
@@ -471,6 +500,10 @@ class RoadNetwork:
             A ``km`` or ``hours`` matrix from :meth:`matrices`.
         origin_names, target_names
             One name per matrix row / column.
+
+        Returns
+        -------
+        list of (origin, target)
         """
         rows, cols = np.nonzero(np.isinf(matrix))
         o = list(origin_names)
@@ -480,6 +513,18 @@ class RoadNetwork:
     # ------------------------------------------------------------------ routes
     def path(self, origin: Hashable, target: Hashable, weight: str = "length") -> list[Hashable]:
         """Node ids along the shortest path by ``weight`` (``"length"`` or ``"travel_time"``).
+
+        Parameters
+        ----------
+        origin, target
+            Graph node ids.
+        weight
+            ``"length"`` or ``"travel_time"``.
+
+        Returns
+        -------
+        list
+            Node ids from ``origin`` to ``target``.
 
         Raises
         ------
@@ -498,6 +543,13 @@ class RoadNetwork:
         way) or, without one, the straight segment between its end nodes. The edge chosen
         among parallel edges is the one with the minimum ``weight``, the one the matrices
         use.
+
+        Parameters
+        ----------
+        origin, target
+            Graph node ids.
+        weight
+            ``"length"`` or ``"travel_time"``.
 
         Returns
         -------

@@ -126,7 +126,18 @@ class TruckSettings:
                 raise InputError(f"truck settings: speed for '{cls}' must be > 0, got {speed}.")
 
     def speed_for(self, highway: str | list[str] | None) -> float:
-        """Truck speed (km/h) for an OSM ``highway`` value (a list takes its first known class)."""
+        """Truck speed (km/h) for an OSM ``highway`` value (a list takes its first known class).
+
+        Parameters
+        ----------
+        highway
+            An OSM ``highway`` value (a list for merged edges), or ``None``.
+
+        Returns
+        -------
+        float
+            km/h; :attr:`default_speed_kph` for an unknown class.
+        """
         speeds = dict(self.speeds_kph)
         values = highway if isinstance(highway, list) else [highway]
         for value in values:
@@ -135,7 +146,12 @@ class TruckSettings:
         return self.default_speed_kph
 
     def to_dict(self) -> dict[str, Any]:
-        """Plain JSON-friendly dict of every setting."""
+        """Plain JSON-friendly dict of every setting.
+
+        Returns
+        -------
+        dict
+        """
         d = dataclasses.asdict(self)
         d["road_classes"] = list(self.road_classes)
         d["speeds_kph"] = dict(self.speeds_kph)
@@ -143,7 +159,17 @@ class TruckSettings:
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> TruckSettings:
-        """Build settings from a dict (unknown keys are an error naming the key)."""
+        """Build settings from a dict (unknown keys are an error naming the key).
+
+        Parameters
+        ----------
+        data
+            Setting names and values (``speeds_kph`` is merged over the defaults).
+
+        Returns
+        -------
+        TruckSettings
+        """
         known = {f.name for f in dataclasses.fields(cls)}
         unknown = sorted(set(data) - known)
         if unknown:
@@ -156,6 +182,12 @@ class TruckSettings:
         return cls(**kwargs)
 
     def key(self) -> str:
-        """Stable short string covering every setting (part of the network cache key)."""
+        """Stable short string covering every setting (part of the network cache key).
+
+        Returns
+        -------
+        str
+            16 hex digits.
+        """
         text = json.dumps(self.to_dict(), sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(text.encode()).hexdigest()[:16]

@@ -45,7 +45,17 @@ __all__ = [
 
 
 def source_kind(path: Path) -> str:
-    """``"osm"`` or ``"lines"`` from the file name; NetworkError for anything else."""
+    """``"osm"`` or ``"lines"`` from the file name; NetworkError for anything else.
+
+    Parameters
+    ----------
+    path
+        A road source file.
+
+    Returns
+    -------
+    str
+    """
     name = path.name.lower()
     if name.endswith(OSM_SUFFIXES):
         return "osm"

@@ -91,6 +91,15 @@ def parse_maxweight(value: str | None) -> float | None:
 
     Understands ``"7.5"``, ``"12 t"``, ``"3.5t"``, ``"8000 kg"``, ``"10 st"`` (short tons) and
     ``"20000 lbs"``.
+
+    Parameters
+    ----------
+    value
+        The tag value.
+
+    Returns
+    -------
+    float or None
     """
     if value is None:
         return None
@@ -105,7 +114,17 @@ def parse_maxweight(value: str | None) -> float | None:
 
 
 def parse_maxspeed(value: str | None) -> float | None:
-    """Parse an OSM ``maxspeed`` value to km/h (None for ``none``, zones or unreadable text)."""
+    """Parse an OSM ``maxspeed`` value to km/h (None for ``none``, zones or unreadable text).
+
+    Parameters
+    ----------
+    value
+        The tag value.
+
+    Returns
+    -------
+    float or None
+    """
     if value is None:
         return None
     text = str(value).split(";")[0].strip().lower()
@@ -122,6 +141,17 @@ def way_rejection(tags: Mapping[str, str], settings: TruckSettings) -> str | Non
     """Why a truck may not use a way, or None when it may.
 
     Returns one of ``"class"``, ``"area"``, ``"access"``, ``"maxweight"`` or None.
+
+    Parameters
+    ----------
+    tags
+        The way's OSM tags.
+    settings
+        The truck settings.
+
+    Returns
+    -------
+    str or None
     """
     if tags.get("highway") not in settings.road_classes:
         return "class"
@@ -143,7 +173,19 @@ def way_rejection(tags: Mapping[str, str], settings: TruckSettings) -> str | Non
 
 
 def way_direction(tags: Mapping[str, str], settings: TruckSettings) -> int:
-    """Direction a truck may travel a way: 1 along its nodes, -1 against them, 0 both ways."""
+    """Direction a truck may travel a way: 1 along its nodes, -1 against them, 0 both ways.
+
+    Parameters
+    ----------
+    tags
+        The way's OSM tags.
+    settings
+        The truck settings.
+
+    Returns
+    -------
+    int
+    """
     if not settings.respect_oneway:
         return 0
     oneway = tags.get("oneway")
@@ -159,7 +201,19 @@ def way_direction(tags: Mapping[str, str], settings: TruckSettings) -> int:
 
 
 def way_speed(tags: Mapping[str, str], settings: TruckSettings) -> float:
-    """Truck speed (km/h) on a way: the class speed, capped by a lower posted limit."""
+    """Truck speed (km/h) on a way: the class speed, capped by a lower posted limit.
+
+    Parameters
+    ----------
+    tags
+        The way's OSM tags.
+    settings
+        The truck settings.
+
+    Returns
+    -------
+    float
+    """
     speed = settings.speed_for(tags.get("highway"))
     posted = parse_maxspeed(tags.get("maxspeed:hgv")) or parse_maxspeed(tags.get("maxspeed"))
     if posted is not None and posted < speed:
@@ -246,6 +300,17 @@ def add_ways(
     inside it). The junction set contains every node osmnx's ``simplify_graph`` keeps, so
     the finished graph is the same.
 
+    Parameters
+    ----------
+    G
+        The graph to add to (changed in place).
+    ways
+        ``(way id, node ids, tags)`` per kept way.
+    coords
+        ``{node id: (lon, lat)}``.
+    settings
+        The truck settings.
+
     Returns
     -------
     dict
@@ -287,7 +352,18 @@ def _class_rank(highway: str) -> int:
 
 
 def main_class(highway: Any) -> str:
-    """The most important ``highway`` class of an edge (simplified edges may hold a list)."""
+    """The most important ``highway`` class of an edge (simplified edges may hold a list).
+
+    Parameters
+    ----------
+    highway
+        The edge's ``highway`` value (string or list).
+
+    Returns
+    -------
+    str
+        ``unknown`` when missing.
+    """
     if isinstance(highway, list | tuple):
         values = [str(h) for h in highway]
         return min(values, key=lambda h: (_class_rank(h), h)) if values else "unknown"
@@ -296,7 +372,8 @@ def main_class(highway: Any) -> str:
 
 def _road_km(G: nx.MultiDiGraph) -> float:
     """Km of road in a raw graph, a two-way road counted once (its reversed twin skipped)."""
-    return sum(d["length"] for _, _, d in G.edges(data=True) if not d.get("reversed")) / 1000.0
+    metres = sum(d["length"] for _, _, d in G.edges(data=True) if not d.get("reversed"))
+    return float(metres) / 1000.0
 
 
 def _raw_node_count(G: nx.MultiDiGraph) -> int:
@@ -304,7 +381,7 @@ def _raw_node_count(G: nx.MultiDiGraph) -> int:
     interior = sum(
         d.get("interior_nodes", 0) for _, _, d in G.edges(data=True) if not d.get("reversed")
     )
-    return G.number_of_nodes() + int(interior)
+    return int(G.number_of_nodes()) + int(interior)
 
 
 def _merged_geometry(G: nx.MultiDiGraph, merged: list[tuple[Any, Any]]) -> LineString:

@@ -112,7 +112,18 @@ def _fmt(value: Any) -> str:
 
 
 def format_comparison(table: pd.DataFrame) -> list[list[str]]:
-    """Rows of display strings: header first, then one row per KPI."""
+    """Rows of display strings: header first, then one row per KPI.
+
+    Parameters
+    ----------
+    table
+        From :func:`compare_runs`.
+
+    Returns
+    -------
+    list of list of str
+        Header row and one row per KPI, numbers formatted for people.
+    """
     rows = [["kpi", *map(str, table.columns)]]
     for kpi, values in table.iterrows():
         rows.append([str(kpi), *(_fmt(v) for v in values.tolist())])
@@ -120,7 +131,18 @@ def format_comparison(table: pd.DataFrame) -> list[list[str]]:
 
 
 def comparison_markdown(table: pd.DataFrame) -> str:
-    """The comparison as a Markdown table."""
+    """The comparison as a Markdown table.
+
+    Parameters
+    ----------
+    table
+        From :func:`compare_runs`.
+
+    Returns
+    -------
+    str
+        A Markdown table.
+    """
     rows = format_comparison(table)
     lines = ["| " + " | ".join(rows[0]) + " |", "|" + "---|" * len(rows[0])]
     lines += ["| " + " | ".join(r) + " |" for r in rows[1:]]

@@ -93,6 +93,11 @@ def leaflet_assets() -> tuple[str, str]:
 
     The CSS images are turned into ``data:`` URIs and the source-map comment is removed, so
     the page makes no request at all.
+
+    Returns
+    -------
+    tuple of str
+        ``(css, javascript)`` of the vendored Leaflet, to inline.
     """
     folder = resources.files("clusterloc.outputs").joinpath(*_ASSETS)
     js = folder.joinpath("leaflet.js").read_text(encoding="utf-8")
@@ -149,7 +154,7 @@ class _Bind(MacroElement):
         permanent: bool = False,
         offset: tuple[int, int] = (0, 0),
     ) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Bind"
         self.tooltip = tooltip
         self.popup = popup
@@ -182,7 +187,7 @@ class _HtmlControl(MacroElement):
     )
 
     def __init__(self, content: str, position: str, css_class: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "HtmlControl"
         self.content = content
         self.content_js = _js_string(content)
@@ -202,7 +207,7 @@ class _Attribution(MacroElement):
     )
 
     def __init__(self, text: str) -> None:
-        super().__init__()
+        super().__init__()  # type: ignore[no-untyped-call]
         self._name = "Attribution"
         self.text = text
         self.text_js = _js_string(text)
@@ -275,6 +280,22 @@ def svg_symbol(
 
     Open sites are filled with the type colour; ``faded`` (unchosen candidates) draws an
     outline with a light fill at reduced opacity.
+
+    Parameters
+    ----------
+    shape
+        Marker shape name (``square``, ``circle``, ``triangle``, ...).
+    color
+        Fill colour (CSS).
+    size
+        Size in pixels.
+    faded
+        Draw it as a closed site (lower opacity).
+
+    Returns
+    -------
+    str
+        An inline SVG element.
     """
     s = float(size)
     c = s / 2
@@ -326,7 +347,18 @@ def _table(rows: Iterable[tuple[str, str]]) -> str:
 
 
 def site_popup(row: Mapping[str, Any]) -> str:
-    """HTML (escaped) popup of one site row."""
+    """HTML (escaped) popup of one site row.
+
+    Parameters
+    ----------
+    row
+        One row of the ``sites`` layer.
+
+    Returns
+    -------
+    str
+        HTML of the popup (inputs escaped).
+    """
     title = _esc(str(row.get("name") or row.get("site_id") or ""))
     rows = [
         ("id", str(row.get("site_id", ""))),
@@ -345,7 +377,20 @@ def site_popup(row: Mapping[str, Any]) -> str:
 
 
 def flow_popup(row: Mapping[str, Any], names: Mapping[str, str]) -> str:
-    """HTML (escaped) tooltip/popup of one flow row."""
+    """HTML (escaped) tooltip/popup of one flow row.
+
+    Parameters
+    ----------
+    row
+        One row of the flows.
+    names
+        ``{site_id: name}``.
+
+    Returns
+    -------
+    str
+        HTML of the popup (inputs escaped).
+    """
     origin = str(row.get("origin", ""))
     dest = str(row.get("destination", ""))
     head = f"{names.get(origin, origin)} → {names.get(dest, dest)}"
@@ -440,6 +485,18 @@ def network_geojson(
     When the edges hold more than ``max_vertices`` vertices, geometries are simplified
     (Douglas-Peucker, tolerance doubled from about 10 m until they fit) so the page stays
     small; the simplification tolerance is logged.
+
+    Parameters
+    ----------
+    network
+        The ``network`` layer.
+    max_vertices
+        Simplify the roads until they have at most this many vertices.
+
+    Returns
+    -------
+    dict
+        A GeoJSON FeatureCollection.
     """
     geoms = network.geometry
     valid = geoms.notna() & ~geoms.is_empty
@@ -577,7 +634,7 @@ def html_map(
         )
         for idx, row in subset.sort_values("volume", ascending=False).iterrows():
             for part in line_parts(row.geometry):
-                poly = folium.PolyLine(
+                poly = folium.PolyLine(  # type: ignore[no-untyped-call]
                     [[round(float(y), 5), round(float(x), 5)] for x, y in part],
                     color=color,
                     weight=float(weights.loc[idx]),
@@ -665,7 +722,7 @@ def html_map(
             else:
                 tooltip = f"<b>{_esc(label)}</b> ({_esc(row['type'])})"
                 bind = _Bind(tooltip=tooltip, popup=site_popup(row.to_dict()))
-            marker.add_child(bind)
+            marker.add_child(bind)  # type: ignore[no-untyped-call]
             marker.add_to(group)
         group.add_to(m)
 
@@ -706,6 +763,16 @@ _EXTERNAL = re.compile(r"<(?:script|link)\b[^>]*\b(?:src|href)\s*=\s*[\"']?(?:ht
 def render_html(m: folium.Map) -> str:
     """Render a map from :func:`html_map` to a complete, self-contained HTML page.
 
+    Parameters
+    ----------
+    m
+        The map.
+
+    Returns
+    -------
+    str
+        The self-contained HTML page.
+
     Raises
     ------
     RuntimeError
@@ -720,5 +787,13 @@ def render_html(m: folium.Map) -> str:
 
 
 def save_html(m: folium.Map, path: Path) -> None:
-    """Write a map from :func:`html_map` to ``path`` as one self-contained HTML file."""
+    """Write a map from :func:`html_map` to ``path`` as one self-contained HTML file.
+
+    Parameters
+    ----------
+    m
+        The map.
+    path
+        The ``.html`` file to write.
+    """
     Path(path).write_text(render_html(m), encoding="utf-8")

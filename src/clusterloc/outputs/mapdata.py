@@ -239,6 +239,17 @@ def _as_bool(values: pd.Series) -> pd.Series:
 def normalize_sites(sites: gpd.GeoDataFrame, source: str = "sites") -> gpd.GeoDataFrame:
     """Return a copy of a ``sites`` layer with clean dtypes and all optional columns present.
 
+    Parameters
+    ----------
+    sites
+        The ``sites`` layer of a run.
+    source
+        Name used in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
     Raises
     ------
     InputError
@@ -268,6 +279,17 @@ def normalize_flows(flows: gpd.GeoDataFrame, source: str = "flows") -> gpd.GeoDa
     ``volume`` is ``tonnes`` where the layer has tonnes, else ``quantity``; it sets the line
     width on both maps.
 
+    Parameters
+    ----------
+    flows
+        The ``flows`` or ``routes`` layer of a run.
+    source
+        Name used in error messages.
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+
     Raises
     ------
     InputError
@@ -295,7 +317,17 @@ def normalize_flows(flows: gpd.GeoDataFrame, source: str = "flows") -> gpd.GeoDa
 
 
 def site_category(site_type: str) -> str:
-    """Return ``"supplier"``, ``"market"`` or ``"facility"`` for a site ``type`` value."""
+    """Return ``"supplier"``, ``"market"`` or ``"facility"`` for a site ``type`` value.
+
+    Parameters
+    ----------
+    site_type
+        A ``type`` value of the sites table.
+
+    Returns
+    -------
+    str
+    """
     key = site_type.strip().lower()
     if key in (SUPPLIER, "suppliers", "source"):
         return SUPPLIER
@@ -309,6 +341,16 @@ def facility_styles(types: Iterable[str]) -> dict[str, SiteStyle]:
 
     Well-known types (plant, hub, warehouse, terminal, ...) keep a fixed style across runs;
     other types get the next unused colour and shape in sorted order.
+
+    Parameters
+    ----------
+    types
+        The facility types of a run.
+
+    Returns
+    -------
+    dict
+        ``{type: SiteStyle}``: known types keep their style, others get the fallbacks in order.
     """
     styles: dict[str, SiteStyle] = {}
     used_colors: set[str] = set()
@@ -329,7 +371,19 @@ def facility_styles(types: Iterable[str]) -> dict[str, SiteStyle]:
 
 
 def site_style(site_type: str, facilities: Mapping[str, SiteStyle]) -> SiteStyle:
-    """Return the style of one site type (suppliers and markets have fixed styles)."""
+    """Return the style of one site type (suppliers and markets have fixed styles).
+
+    Parameters
+    ----------
+    site_type
+        A ``type`` value.
+    facilities
+        From :func:`facility_styles`.
+
+    Returns
+    -------
+    SiteStyle
+    """
     category = site_category(site_type)
     if category == SUPPLIER:
         return SiteStyle("supplier", *SUPPLIER_STYLE)
@@ -339,13 +393,39 @@ def site_style(site_type: str, facilities: Mapping[str, SiteStyle]) -> SiteStyle
 
 
 def commodity_colors(commodities: Iterable[str]) -> dict[str, str]:
-    """Map each commodity (sorted) to a line colour."""
+    """Map each commodity (sorted) to a line colour.
+
+    Parameters
+    ----------
+    commodities
+        Commodity names.
+
+    Returns
+    -------
+    dict
+        ``{commodity: colour}`` in a fixed order.
+    """
     names = sorted(set(commodities))
     return {c: COMMODITY_COLORS[i % len(COMMODITY_COLORS)] for i, c in enumerate(names)}
 
 
 def scale_values(values: pd.Series, low: float, high: float, *, sqrt: bool = False) -> pd.Series:
-    """Scale non-negative values linearly (or by square root) from 0..max onto low..high."""
+    """Scale non-negative values linearly (or by square root) from 0..max onto low..high.
+
+    Parameters
+    ----------
+    values
+        Non-negative numbers (others count as 0).
+    low, high
+        The output range.
+    sqrt
+        Scale by square root (areas) instead of linearly.
+
+    Returns
+    -------
+    pandas.Series
+        Same index as ``values``.
+    """
     v = pd.to_numeric(values, errors="coerce").fillna(0.0).clip(lower=0.0).astype(float)
     top = float(v.max()) if len(v) else 0.0
     if top <= 0:
@@ -362,6 +442,18 @@ def flow_lines(flows: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) -> gpd.GeoData
     Rows of ``routes`` are used as they are (column ``along_road`` True). A flow with no
     route of the same origin, destination and commodity is kept with its straight
     origin→destination geometry (``along_road`` False), so nothing silently disappears.
+
+    Parameters
+    ----------
+    flows
+        The ``flows`` layer (straight lines).
+    routes
+        The ``routes`` layer (along the road).
+
+    Returns
+    -------
+    geopandas.GeoDataFrame
+        One row per flow with column ``along_road``.
     """
     key = ["origin", "destination", "commodity"]
     parts = []
@@ -386,7 +478,18 @@ def flow_lines(flows: gpd.GeoDataFrame, routes: gpd.GeoDataFrame) -> gpd.GeoData
 
 
 def line_parts(geom: BaseGeometry | None) -> list[np.ndarray]:
-    """Coordinate arrays (lon, lat) of a LineString / MultiLineString."""
+    """Coordinate arrays (lon, lat) of a LineString / MultiLineString.
+
+    Parameters
+    ----------
+    geom
+        A line geometry or ``None``.
+
+    Returns
+    -------
+    list of numpy.ndarray
+        One ``(n, 2)`` array per part; empty for no geometry.
+    """
     if geom is None or geom.is_empty:
         return []
     if isinstance(geom, LineString):
@@ -397,7 +500,18 @@ def line_parts(geom: BaseGeometry | None) -> list[np.ndarray]:
 
 
 def road_class(highway: Any) -> str:
-    """Collapse an OSM ``highway`` value (possibly a list-like string) to major/primary/other."""
+    """Collapse an OSM ``highway`` value (possibly a list-like string) to major/primary/other.
+
+    Parameters
+    ----------
+    highway
+        An OSM ``highway`` value (string, list or missing).
+
+    Returns
+    -------
+    str
+        The class used for styling the road.
+    """
     text = str(highway or "").lower()
     first = re.split(r"[\[\]'\",;| ]+", text.strip("[]"))
     tokens = [t for t in first if t]
@@ -419,6 +533,18 @@ def colocated_groups(points: gpd.GeoSeries, km: float) -> list[list[Any]]:
 
     Used to fan out facilities that share a location (several plants in one city), which
     would otherwise hide each other on both maps. Empty geometries are left out.
+
+    Parameters
+    ----------
+    points
+        Site points.
+    km
+        Distance within which points count as one place.
+
+    Returns
+    -------
+    list of list
+        Index labels per group, groups of one included.
     """
     valid = points[points.notna() & ~points.is_empty]
     xs = valid.x.to_numpy()
@@ -442,6 +568,15 @@ def fan_offsets(k: int) -> list[tuple[float, float]]:
 
     One marker stays in place; two sit left and right; three or more go round the circle
     starting at the top.
+
+    Parameters
+    ----------
+    k
+        Number of markers.
+
+    Returns
+    -------
+    list of (float, float)
     """
     if k <= 1:
         return [(0.0, 0.0)] * max(k, 0)
@@ -456,7 +591,19 @@ def fan_offsets(k: int) -> list[tuple[float, float]]:
 
 
 def group_label(names: list[str], limit: int = 4) -> list[str]:
-    """The label lines of a group of sites: up to ``limit`` names, then ``+N more``."""
+    """The label lines of a group of sites: up to ``limit`` names, then ``+N more``.
+
+    Parameters
+    ----------
+    names
+        Site names of the group.
+    limit
+        Most lines.
+
+    Returns
+    -------
+    list of str
+    """
     if len(names) <= limit:
         return names
     return [*names[: limit - 1], f"+{len(names) - limit + 1} more"]
@@ -468,6 +615,20 @@ def map_bounds(
     """Return (west, south, east, north) covering sites and flows (the network if nothing else).
 
     A 5 % margin is added, and the box is at least about 20 km wide and high.
+
+    Parameters
+    ----------
+    sites
+        The ``sites`` layer.
+    lines
+        The flow lines.
+    network
+        The ``network`` layer.
+
+    Returns
+    -------
+    tuple of float
+        ``(west, south, east, north)`` in degrees.
     """
     frames = [g for g in (sites, lines) if len(g)]
     if not frames and len(network):
@@ -491,7 +652,21 @@ def map_bounds(
 
 
 def fmt_number(value: Any, digits: int = 0, unit: str = "") -> str:
-    """Format a number with thousands separators (``–`` for missing / not finite)."""
+    """Format a number with thousands separators (``–`` for missing / not finite).
+
+    Parameters
+    ----------
+    value
+        A number (or anything).
+    digits
+        Decimals.
+    unit
+        Appended after a space when given.
+
+    Returns
+    -------
+    str
+    """
     try:
         number = float(value)
     except (TypeError, ValueError):
@@ -503,7 +678,18 @@ def fmt_number(value: Any, digits: int = 0, unit: str = "") -> str:
 
 
 def site_names(sites: gpd.GeoDataFrame) -> dict[str, str]:
-    """Map site_id → display name (the id where the name is empty)."""
+    """Map site_id → display name (the id where the name is empty).
+
+    Parameters
+    ----------
+    sites
+        The ``sites`` layer.
+
+    Returns
+    -------
+    dict
+        ``{site_id: name}`` (the id when the name is blank).
+    """
     return {
         str(sid): (str(name) or str(sid))
         for sid, name in zip(sites["site_id"], sites["name"], strict=False)
@@ -511,7 +697,17 @@ def site_names(sites: gpd.GeoDataFrame) -> dict[str, str]:
 
 
 def summary_title(summary: Mapping[str, Any]) -> str:
-    """One-line title of a run: scenario, status and objective."""
+    """One-line title of a run: scenario, status and objective.
+
+    Parameters
+    ----------
+    summary
+        The summary of a run (``summary.json``).
+
+    Returns
+    -------
+    str
+    """
     scenario = str(summary.get("scenario") or "clusterloc run")
     status = str(summary.get("status") or "")
     parts = [scenario]
@@ -533,7 +729,17 @@ COST_LABELS = {
 
 
 def cost_items(summary: Mapping[str, Any]) -> list[tuple[str, float]]:
-    """The cost terms of a summary as ``(label, value)`` pairs, in a fixed order."""
+    """The cost terms of a summary as ``(label, value)`` pairs, in a fixed order.
+
+    Parameters
+    ----------
+    summary
+        The summary of a run (``summary.json``).
+
+    Returns
+    -------
+    list of (str, float)
+    """
     costs = summary.get("costs") or {}
     if not isinstance(costs, Mapping):
         return []

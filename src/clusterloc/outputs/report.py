@@ -38,7 +38,18 @@ CHART_COLORS = ("#4c72b0", "#dd8452", "#55a868", "#8172b3", "#c44e52", "#937860"
 
 
 def md_text(value: Any) -> str:
-    """Escape a value for a Markdown table cell (HTML, Markdown syntax, pipes, newlines)."""
+    """Escape a value for a Markdown table cell (HTML, Markdown syntax, pipes, newlines).
+
+    Parameters
+    ----------
+    value
+        Any value from the inputs.
+
+    Returns
+    -------
+    str
+        Text safe inside Markdown (markup characters escaped).
+    """
     text = html.escape(str(value), quote=False)
     text = re.sub(r"([\\`*_\[\]|#~!])", r"\\\1", text)
     return re.sub(r"\s*[\r\n]+\s*", " ", text).strip()
@@ -55,7 +66,22 @@ def _num(value: Any, digits: int = 0) -> str:
 
 
 def md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str = "") -> str:
-    """A Markdown pipe table; ``align`` holds one of ``l``/``r`` per column (default left)."""
+    """A Markdown pipe table; ``align`` holds one of ``l``/``r`` per column (default left).
+
+    Parameters
+    ----------
+    headers
+        Column titles.
+    rows
+        Cell texts per row.
+    align
+        One of ``l``/``r``/``c`` per column (default left).
+
+    Returns
+    -------
+    str
+        A Markdown table.
+    """
     marks = {"l": ":---", "r": "---:"}
     spec = [marks.get(align[i] if i < len(align) else "l", ":---") for i in range(len(headers))]
     lines = ["| " + " | ".join(headers) + " |", "| " + " | ".join(spec) + " |"]
@@ -65,6 +91,11 @@ def md_table(headers: Sequence[str], rows: Iterable[Sequence[str]], align: str =
 
 def cost_breakdown_figure(summary: Mapping[str, Any]) -> Figure:
     """Horizontal bar chart of the cost terms in ``summary["costs"]`` with their shares.
+
+    Parameters
+    ----------
+    summary
+        The summary of a run (``summary.json``).
 
     Returns
     -------
@@ -289,6 +320,11 @@ def report_markdown(run_dir: Path, layers: RunLayers, *, chart: str | None) -> s
         What :func:`clusterloc.outputs.maps.read_run_layers` read from it.
     chart
         File name of the cost chart beside the report, or None to leave it out.
+
+    Returns
+    -------
+    str
+        The text of ``report.md``.
     """
     summary = layers.summary
     title = md_text(summary.get("scenario") or run_dir.name)

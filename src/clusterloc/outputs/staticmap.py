@@ -128,7 +128,7 @@ def _place_labels(
     of it (``gap_pt`` points away): the first place with no overlap, otherwise the place
     with the least. Larger groups are placed first.
     """
-    renderer = FigureCanvasAgg(fig).get_renderer()
+    renderer = FigureCanvasAgg(fig).get_renderer()  # type: ignore[no-untyped-call]
     frame = ax.get_window_extent(renderer)
     scale = fig.dpi / 72.0
     obstacles: list[Bbox] = []
@@ -215,6 +215,15 @@ def static_map(
     commodity with width by volume, chosen facilities by type (size by throughput, named),
     unchosen candidates faded, suppliers and markets, a legend, a lon/lat graticule with the
     x axis scaled for latitude, a km scale bar, and the OpenStreetMap attribution.
+
+    Parameters
+    ----------
+    sites, flows, routes, network
+        The layers of a run folder.
+    summary
+        The run's ``summary.json`` (title and KPIs), if any.
+    figsize
+        Figure size in inches.
 
     Returns
     -------

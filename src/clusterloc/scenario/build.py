@@ -56,7 +56,18 @@ Progress = Callable[[str], AbstractContextManager[Any]]
 
 
 def no_progress(step: str) -> AbstractContextManager[Any]:
-    """A :data:`Progress` that shows nothing."""
+    """A :data:`Progress` that shows nothing.
+
+    Parameters
+    ----------
+    step
+        The step name (ignored).
+
+    Returns
+    -------
+    contextlib.AbstractContextManager
+        A context that does nothing.
+    """
     return contextlib.nullcontext()
 
 
@@ -111,6 +122,15 @@ def _scenario_where(scenario: Scenario) -> str:
 def truck_settings(scenario: Scenario) -> TruckSettings:
     """The :class:`~clusterloc.network.TruckSettings` of a scenario's ``network.truck``.
 
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+
+    Returns
+    -------
+    TruckSettings
+
     Raises
     ------
     ScenarioError
@@ -130,6 +150,15 @@ def cache_dir(scenario: Scenario) -> Path:
 
     The user cache is ``$CLUSTERLOC_CACHE``, else ``$XDG_CACHE_HOME/clusterloc/networks``
     (``~/.cache/clusterloc/networks``); see :func:`clusterloc.network.cache.default_cache_dir`.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+
+    Returns
+    -------
+    pathlib.Path
     """
     if scenario.network is not None and scenario.network.cache_dir:
         return Path(scenario.network.cache_dir)
@@ -140,6 +169,16 @@ def cache_dir(scenario: Scenario) -> Path:
 
 def check_network_source(scenario: Scenario) -> Path:
     """The road source file of a scenario, checked to exist.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+
+    Returns
+    -------
+    pathlib.Path
+        The source file.
 
     Raises
     ------
@@ -180,6 +219,11 @@ def load_network(
         Truck settings (default: :func:`truck_settings` of the scenario).
     note
         Called with the name of each sub-step of the build (for progress display).
+
+    Returns
+    -------
+    networkx.MultiDiGraph
+        The truck road graph (from the cache when it is there).
     """
     from clusterloc.network import graph_from_file
 
@@ -197,7 +241,17 @@ def load_network(
 
 
 def linked_pairs(tables: ScenarioTables) -> set[tuple[str, str]]:
-    """``(from_type, to_type)`` pairs allowed by the ``links`` table."""
+    """``(from_type, to_type)`` pairs allowed by the ``links`` table.
+
+    Parameters
+    ----------
+    tables
+        The checked tables.
+
+    Returns
+    -------
+    set of (str, str)
+    """
     return set(zip(tables.links["from_type"], tables.links["to_type"], strict=True))
 
 
@@ -262,11 +316,22 @@ def _explicit_lanes(tables: ScenarioTables) -> pd.DataFrame:
     finite = np.isfinite(lanes["km"].to_numpy(dtype=float)) & np.isfinite(
         lanes["hours"].to_numpy(dtype=float)
     )
-    return lanes[finite].reset_index(drop=True)
+    out: pd.DataFrame = lanes[finite].reset_index(drop=True)
+    return out
 
 
 def to_policy(scenario: Scenario) -> Policy:
-    """The :class:`~clusterloc.model.inputs.Policy` of a scenario."""
+    """The :class:`~clusterloc.model.inputs.Policy` of a scenario.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+
+    Returns
+    -------
+    Policy
+    """
     p = scenario.policy
     return Policy(
         min_open=dict(p.min_open),
@@ -286,7 +351,21 @@ def to_policy(scenario: Scenario) -> Policy:
 
 
 def to_model_inputs(scenario: Scenario, tables: ScenarioTables, lanes: pd.DataFrame) -> ModelInputs:
-    """Assemble :class:`~clusterloc.model.inputs.ModelInputs` from checked tables and lanes."""
+    """Assemble :class:`~clusterloc.model.inputs.ModelInputs` from checked tables and lanes.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    tables
+        The checked tables.
+    lanes
+        The lane table (origin, destination, km, hours[, cost_per_unit]).
+
+    Returns
+    -------
+    ModelInputs
+    """
     sites = tables.sites.drop(columns=[WHERE])
     facilities = sites[~sites["type"].isin([SUPPLIER, MARKET])].reset_index(drop=True)
     suppliers = tables.supply.drop(columns=[WHERE]).reset_index(drop=True)

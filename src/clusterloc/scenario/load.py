@@ -147,6 +147,11 @@ def find_shared_dir(start: Path) -> Path | None:
     ----------
     start
         Folder to search upward from (usually the scenario file's folder).
+
+    Returns
+    -------
+    pathlib.Path or None
+        The folder, or ``None`` when there is none.
     """
     env = os.environ.get(SHARED_ENV)
     if env:
@@ -169,6 +174,11 @@ def expand_path(value: str, base_dir: Path, *, key: str, where: str) -> str:
         Folder relative paths are resolved against.
     key, where
         Key path and location, for error messages.
+
+    Returns
+    -------
+    str
+        The absolute path.
     """
 
     def substitute(match: re.Match[str]) -> str:
@@ -203,7 +213,19 @@ def _is_row_list(value: Any) -> bool:
 
 
 def resolve_paths(data: dict[str, Any], base_dir: Path, locs: Locations, where: str) -> None:
-    """Resolve, in place, every path-valued key of one scenario mapping against ``base_dir``."""
+    """Resolve, in place, every path-valued key of one scenario mapping against ``base_dir``.
+
+    Parameters
+    ----------
+    data
+        One scenario file's mapping (changed in place).
+    base_dir
+        The folder of that file.
+    locs
+        Line numbers per key path, for error messages.
+    where
+        The file, for error messages.
+    """
 
     def loc(key: tuple[Any, ...]) -> str:
         return locs.get(key, where)
@@ -270,6 +292,11 @@ def deep_merge(base: dict[str, Any], child: dict[str, Any]) -> dict[str, Any]:
     ----------
     base, child
         Mappings; neither is modified.
+
+    Returns
+    -------
+    dict
+        A new mapping.
     """
     out = copy.deepcopy(base)
     for key, value in child.items():
@@ -327,6 +354,16 @@ def _load_chain(
 def parse_override(text: str) -> tuple[list[str | int], Any]:
     """Parse one ``key.path=value`` override; the value is read as YAML.
 
+    Parameters
+    ----------
+    text
+        The ``--set`` argument.
+
+    Returns
+    -------
+    tuple
+        ``(key parts, value)``; list indices are ints.
+
     Raises
     ------
     ScenarioError
@@ -345,7 +382,19 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
 
 
 def apply_override(data: dict[str, Any], parts: Sequence[str | int], value: Any, text: str) -> None:
-    """Set ``data[parts...] = value`` in place, creating mappings on the way."""
+    """Set ``data[parts...] = value`` in place, creating mappings on the way.
+
+    Parameters
+    ----------
+    data
+        The merged scenario mapping.
+    parts
+        Key path from :func:`parse_override`.
+    value
+        The new value.
+    text
+        The ``--set`` argument, for error messages.
+    """
     if parts[0] in ("extends",):
         raise ScenarioError(f"--set '{text}': 'extends' cannot be overridden.")
     node: Any = data
@@ -459,6 +508,19 @@ def _format_problem(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
 
 def validate_scenario(data: dict[str, Any], locs: Locations, where: str) -> Scenario:
     """Validate a merged scenario mapping; errors name the key path and line.
+
+    Parameters
+    ----------
+    data
+        The merged scenario mapping.
+    locs
+        Line numbers per key path.
+    where
+        The scenario file, for error messages.
+
+    Returns
+    -------
+    Scenario
 
     Raises
     ------

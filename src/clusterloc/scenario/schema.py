@@ -75,7 +75,12 @@ class TruckSpec(_Strict):
     respect_oneway: bool | None = None
 
     def settings_dict(self) -> dict[str, Any]:
-        """The fields that were set, for ``TruckSettings.from_dict``."""
+        """The fields that were set, for ``TruckSettings.from_dict``.
+
+        Returns
+        -------
+        dict
+        """
         return {k: v for k, v in self.model_dump().items() if v is not None}
 
 

@@ -263,7 +263,12 @@ class ScenarioTables:
         return sorted(set(types[~types.isin([SUPPLIER, MARKET])]))
 
     def files(self) -> list[Path]:
-        """Every table file read."""
+        """Every table file read.
+
+        Returns
+        -------
+        list of pathlib.Path
+        """
         out: list[Path] = []
         for frame in (
             self.sites,
@@ -305,6 +310,13 @@ def _first_duplicate(frame: pd.DataFrame, keys: list[str]) -> tuple[str, str, st
 
 def check_references(tables: ScenarioTables, scenario: Scenario) -> None:
     """Check the references between tables and the policy's type names.
+
+    Parameters
+    ----------
+    tables
+        The tables read.
+    scenario
+        The loaded scenario.
 
     Raises
     ------
@@ -407,6 +419,10 @@ def read_tables(scenario: Scenario) -> ScenarioTables:
     ----------
     scenario
         A loaded scenario (paths absolute).
+
+    Returns
+    -------
+    ScenarioTables
 
     Raises
     ------

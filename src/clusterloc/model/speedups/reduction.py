@@ -99,7 +99,13 @@ class ReductionReport:
     details: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        """Plain dict for JSON output."""
+        """Plain dict for JSON output.
+
+        Returns
+        -------
+        dict
+            Every field of the report.
+        """
         return {
             "applied": self.applied,
             "reason": self.reason,
@@ -121,6 +127,11 @@ def add_cardinality_cuts(model: LocationModel) -> int:
     all demand is met (the right-hand side of the model's aggregate capacity cut).
     ``k_T`` is the smallest number of sites whose largest capacities reach it.
     Sites with capacity levels are skipped (their capacity is not one number).
+
+    Parameters
+    ----------
+    model
+        A built model; rows are added to ``model.problem``.
 
     Returns
     -------
@@ -181,6 +192,11 @@ def plain_model_obstacle(model: LocationModel) -> str:
     the specialised heuristics (:func:`recognise_cflp`,
     :func:`~clusterloc.model.speedups.twostage.recognise_two_stage`).
 
+    Parameters
+    ----------
+    model
+        A built model.
+
     Returns
     -------
     str
@@ -208,6 +224,11 @@ def plain_model_obstacle(model: LocationModel) -> str:
 
 def recognise_cflp(model: LocationModel) -> tuple[_Cflp | None, str]:
     """Read a built model as a single-echelon CFLP if it is one.
+
+    Parameters
+    ----------
+    model
+        A built model.
 
     Returns
     -------
@@ -276,6 +297,13 @@ def fix_open_sites(model: LocationModel, values: Mapping[str, int]) -> None:
     A closed site carries no flow, so every arc into or out of it gets upper bound 0 as
     well (a smaller LP for the solver). Used by the exact reductions, whose fixings
     never remove a solution cheaper than the incumbent.
+
+    Parameters
+    ----------
+    model
+        A built model; bounds in ``model.problem`` change.
+    values
+        ``{site_id: 0 or 1}``.
     """
     closed = [sid for sid, value in values.items() if value == 0]
     for sid, value in values.items():

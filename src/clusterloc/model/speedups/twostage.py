@@ -176,6 +176,11 @@ def recognise_two_stage(
     capacity levels, single sourcing, unmet demand or policy constraints beyond
     capacity.
 
+    Parameters
+    ----------
+    model
+        A built model.
+
     Returns
     -------
     (data_and_mapping, reason)
@@ -268,7 +273,7 @@ def recognise_two_stage(
 def _highs() -> Any:
     import highspy
 
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     return h
@@ -821,6 +826,15 @@ def lagrangian_fixings(
     incumbent's cost, no cheaper solution has the site flipped. (Reduced-cost fixing
     with Lagrangian costs; see :mod:`clusterloc.model.speedups.reduction`.)
 
+    Parameters
+    ----------
+    data
+        The two-stage instance.
+    result
+        A Lagrangian bound with its multipliers.
+    incumbent
+        A feasible solution; its cost is the upper bound.
+
     Returns
     -------
     (plants, depots)
@@ -986,6 +1000,13 @@ def reduced_cost_fixings(
     every solution with it at 0 costs at least ``L - r``. Above the incumbent's cost
     the binary can be fixed. Only fixings the incumbent satisfies are kept.
 
+    Parameters
+    ----------
+    relaxation
+        An optimal LP relaxation with reduced costs.
+    incumbent
+        A feasible solution; its cost is the upper bound.
+
     Returns
     -------
     (plants, depots)
@@ -1132,7 +1153,13 @@ class TwoStageStartReport:
         return min(values) if values else None
 
     def summary(self) -> dict[str, Any]:
-        """Plain dict for JSON output."""
+        """Plain dict for JSON output.
+
+        Returns
+        -------
+        dict
+            Every field of the report.
+        """
         return {
             "applied": self.applied,
             "reason": self.reason,
@@ -1319,7 +1346,22 @@ class TwoStageStart:
 def start_values(
     model: LocationModel, mapping: _Mapping, solution: TwoStageSolution
 ) -> dict[pulp.LpVariable, float]:
-    """Values of every open and flow variable of ``model`` for ``solution``."""
+    """Values of every open and flow variable of ``model`` for ``solution``.
+
+    Parameters
+    ----------
+    model
+        The built model.
+    mapping
+        Site and arc positions of the two-stage data in the model.
+    solution
+        A two-stage solution.
+
+    Returns
+    -------
+    dict
+        ``{variable: value}`` for a MIP start.
+    """
     values: dict[pulp.LpVariable, float] = dict.fromkeys(model.flow_list, 0.0)
     for var in model.open_vars.values():
         values[var] = 1.0 if (var.lowBound or 0) >= 1 else 0.0

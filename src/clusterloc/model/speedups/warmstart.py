@@ -213,6 +213,13 @@ def select_open(
 def transport_cost(data: CflpData, open_mask: np.ndarray) -> tuple[float, np.ndarray] | None:
     """Cheapest assignment of all demand to the open facilities (transportation LP).
 
+    Parameters
+    ----------
+    data
+        The CFLP instance.
+    open_mask
+        Boolean per facility: open.
+
     Returns
     -------
     (cost, x) or None
@@ -426,6 +433,15 @@ def facility_fixings(
     a known feasible solution, no better solution has that value, so ``y_i`` can be
     fixed to the other value without losing any solution cheaper than the
     incumbent. Exact, not a heuristic.
+
+    Parameters
+    ----------
+    data
+        The CFLP instance.
+    result
+        A Lagrangian bound with its multipliers.
+    upper_bound
+        Cost of a feasible solution.
 
     Returns
     -------
