@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -10,6 +9,7 @@ import pandas as pd
 
 from clusterloc.constants import SolveStatus
 from clusterloc.errors import InfeasibleError, NoSolutionError
+from clusterloc.jsonsafe import json_ready
 
 __all__ = [
     "COST_TERMS",
@@ -24,23 +24,6 @@ _FLOW_COLUMNS = [
     "transport_cost", "co2_t",
 ]  # fmt: skip
 _UNMET_COLUMNS = ["site_id", "commodity", "demand", "unmet"]
-
-
-def _clean(value: Any, digits: int = 9) -> Any:
-    """Plain JSON-able value: numpy scalars → float/int, NaN/inf → None, rounded."""
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if hasattr(value, "item"):
-        value = value.item()
-    if isinstance(value, int):
-        return value
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return round(value, digits)
-    return value
 
 
 @dataclass
@@ -142,25 +125,25 @@ class Solution:
             solver, seconds, diagnosis and causes.
         """
         sites = [
-            {k: _clean(v) for k, v in row.items()}
+            {k: json_ready(v, 9) for k, v in row.items()}
             for row in self.open_sites.to_dict(orient="records")
         ]
         unmet_total = float(self.unmet["unmet"].sum()) if len(self.unmet) else 0.0
         return {
             "name": self.name,
             "status": self.status,
-            "objective": _clean(self.objective),
-            "best_bound": _clean(self.best_bound),
-            "gap": _clean(self.gap),
-            "costs": {k: _clean(float(self.costs.get(k, 0.0))) for k in COST_TERMS},
-            "co2_t": _clean(float(self.co2_t)),
-            "service": {k: _clean(float(v)) for k, v in self.service.items()},
+            "objective": json_ready(self.objective, 9),
+            "best_bound": json_ready(self.best_bound, 9),
+            "gap": json_ready(self.gap, 9),
+            "costs": {k: json_ready(float(self.costs.get(k, 0.0)), 9) for k in COST_TERMS},
+            "co2_t": json_ready(float(self.co2_t), 9),
+            "service": {k: json_ready(float(v), 9) for k, v in self.service.items()},
             "open_sites": sites,
             "n_open": len(sites),
             "n_flows": len(self.flows),
-            "unmet_total": _clean(unmet_total),
+            "unmet_total": json_ready(unmet_total, 9),
             "solver": dict(self.solver),
-            "seconds": {k: _clean(float(v), 4) for k, v in self.seconds.items()},
+            "seconds": {k: json_ready(float(v), 4) for k, v in self.seconds.items()},
             "diagnosis": list(self.diagnosis),
-            "causes": [{k: _clean(v) for k, v in c.items()} for c in self.causes],
+            "causes": [{k: json_ready(v, 9) for k, v in c.items()} for c in self.causes],
         }

@@ -6,17 +6,16 @@ built scenario it came from and the site / flow tables of :mod:`clusterloc.outpu
 
 from __future__ import annotations
 
-import math
 import os
 import platform
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 
 from clusterloc.hashing import file_sha256
+from clusterloc.jsonsafe import json_ready
 from clusterloc.model.inputs import MARKET, SUPPLIER
 from clusterloc.model.solution import Solution
 
@@ -27,7 +26,6 @@ __all__ = [
     "VERSION_PACKAGES",
     "build_summary",
     "input_hashes",
-    "json_ready",
     "open_site_ids",
     "package_versions",
 ]
@@ -97,34 +95,6 @@ def package_versions() -> dict[str, str]:
         except metadata.PackageNotFoundError:
             continue
     return out
-
-
-def json_ready(value: Any, digits: int | None = 6) -> Any:
-    """JSON-friendly copy: numpy scalars to Python, NaN/inf to None, floats rounded.
-
-    Parameters
-    ----------
-    value
-        A scalar, or dicts / lists / tuples of them (nested).
-    digits
-        Round floats to this many decimals; ``None`` keeps them as they are.
-
-    Returns
-    -------
-    Any
-        The same structure with plain Python values (tuples become lists, keys strings).
-    """
-    if isinstance(value, dict):
-        return {str(k): json_ready(v, digits) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [json_ready(v, digits) for v in value]
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float):
-        if not math.isfinite(value):
-            return None
-        return value if digits is None else round(value, digits)
-    return value
 
 
 def open_site_ids(solution: Solution) -> list[str]:

@@ -21,9 +21,10 @@ import pandas as pd
 
 from clusterloc.constants import WGS84
 from clusterloc.errors import InputError
+from clusterloc.jsonsafe import json_ready
 from clusterloc.model.inputs import MARKET, SUPPLIER, ModelInputs
 from clusterloc.model.solution import Solution
-from clusterloc.outputs.summary import json_ready, open_site_ids
+from clusterloc.outputs.summary import open_site_ids
 
 if TYPE_CHECKING:
     import geopandas as gpd
@@ -358,15 +359,13 @@ def site_table(
     through = sites["site_id"].map(out_q).fillna(0.0)
     received = sites["site_id"].map(in_q).fillna(0.0)
     sites["throughput"] = np.where(sites["type"] == MARKET, received, through)
+    # Facilities: the model's own throughput (units of output, 0 when closed).
+    model_through = sites["site_id"].map(
+        open_sites.set_index(open_sites["site_id"].astype(str))["throughput"]
+    )
+    fac_through = model_through.where(model_through.notna(), 0.0).astype(float)
+    sites["throughput"] = np.where(is_facility, fac_through, sites["throughput"])
     sites["utilization"] = _utilization(is_facility, sites["throughput"], sites["capacity"])
-    if "throughput" in open_sites.columns:
-        # The model's own throughput (units of output) for facilities.
-        model_through = sites["site_id"].map(
-            open_sites.set_index(open_sites["site_id"].astype(str))["throughput"]
-        )
-        fac_through = model_through.where(model_through.notna(), 0.0).astype(float)
-        sites["throughput"] = np.where(is_facility, fac_through, sites["throughput"])
-        sites["utilization"] = _utilization(is_facility, sites["throughput"], sites["capacity"])
     if len(snaps):
         sites["snap_m"] = sites["site_id"].map(snaps.set_index("site_id")["snap_m"]).astype(float)
     else:
