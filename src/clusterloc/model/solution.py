@@ -33,6 +33,7 @@ class Solution:
     Attributes
     ----------
     status
+        A :class:`~clusterloc.constants.SolveStatus` (a string given is converted):
         ``optimal`` (proven, gap ≤ 1e-4), ``feasible`` (a solution whose optimality
         was not proven: see ``gap`` and ``best_bound``), ``infeasible`` or
         ``no_solution`` (a limit was hit before any solution was found).
@@ -65,7 +66,7 @@ class Solution:
         Machine-readable causes of infeasibility (dicts with a ``kind`` key).
     """
 
-    status: str
+    status: SolveStatus
     objective: float | None = None
     best_bound: float | None = None
     gap: float | None = None
@@ -83,6 +84,9 @@ class Solution:
     causes: list[dict[str, Any]] = field(default_factory=list)
     name: str = "model"
     message: str = ""
+
+    def __post_init__(self) -> None:
+        self.status = SolveStatus(self.status)
 
     @property
     def has_solution(self) -> bool:
@@ -131,7 +135,7 @@ class Solution:
         unmet_total = float(self.unmet["unmet"].sum()) if len(self.unmet) else 0.0
         return {
             "name": self.name,
-            "status": self.status,
+            "status": str(self.status),
             "objective": json_ready(self.objective, 9),
             "best_bound": json_ready(self.best_bound, 9),
             "gap": json_ready(self.gap, 9),

@@ -95,6 +95,7 @@ class SolveResult:
     Attributes
     ----------
     status
+        A :class:`~clusterloc.constants.SolveStatus` (a string given is converted):
         ``optimal``, ``feasible`` (a solution, optimality not proven), ``infeasible``
         or ``no_solution`` (stopped at a limit without any solution).
     objective
@@ -109,12 +110,15 @@ class SolveResult:
         The solver's own status words.
     """
 
-    status: str
+    status: SolveStatus
     objective: float | None = None
     best_bound: float | None = None
     gap: float | None = None
     solver: dict[str, str] = field(default_factory=dict)
     message: str = ""
+
+    def __post_init__(self) -> None:
+        self.status = SolveStatus(self.status)
 
 
 if _HIGHS_OK:
