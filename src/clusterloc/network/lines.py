@@ -4,14 +4,21 @@ A line layer has geometry but no topology. It is built in three steps:
 
 1. **noding** — every vertex becomes a node; vertices at the same position (to 1e-7°,
    about 1 cm) in different lines are the same node, so lines that share a vertex meet;
-   lines that only cross (a bridge over a road) do not;
+   lines that cross at grade (same level, neither a bridge nor a tunnel) are split and
+   joined at the crossing; a bridge over a road, or lines at different ``layer`` levels,
+   are not (see :mod:`clusterloc.network.line_columns` for the level of a line);
 2. **joining** — a line end that touches no other line, and lies within
-   ``settings.join_tolerance_m`` of another line, is joined to the nearest point of that
-   line by a straight connector edge (the other line is split there);
-3. the common :func:`~clusterloc.network.truck.finish_graph` (largest connected component,
-   simplification, travel times).
+   ``settings.join_tolerance_m`` of another line at its level, is joined to the nearest
+   point of that line by a straight connector edge (the other line is split there); a
+   bridge or tunnel meets ground-level roads only at its ends;
+3. the common :func:`~clusterloc.network.truck.finish_graph` (largest strongly connected
+   component, simplification, travel times).
 
-Every line is a two-way road. Attributes kept: ``highway`` (or Geofabrik's ``fclass``),
+Direction: a layer with an ``oneway`` column has its one-way lines (``yes``/``1``/``F``
+along the line, ``-1``/``T`` against it) built one-way, and OSM's implied one-ways
+(roundabouts, motorways) where the value is blank; a layer without the column is two-way.
+Truck rules (access, weight, height, width, length, axle load, closures) apply to the
+columns of the same names. Attributes kept: ``highway`` (or Geofabrik's ``fclass``),
 ``ref``, ``name``, ``maxspeed``. A layer without a highway column is taken as ``trunk``
 (stated in the metadata as ``highway_assumed``). A layer without a CRS is an error.
 """
@@ -20,7 +27,7 @@ from __future__ import annotations
 
 import logging
 import math
-from collections import defaultdict
+from collections import Counter, defaultdict
 from itertools import pairwise
 from pathlib import Path
 from typing import Any
@@ -37,10 +44,18 @@ from shapely import STRtree
 from clusterloc.constants import GRAPH_CRS, WGS84
 from clusterloc.errors import NetworkError
 from clusterloc.network.calibrate import RoadCorrections
+from clusterloc.network.line_columns import level_of, row_tags
 from clusterloc.network.osm_reader import Progress
 from clusterloc.network.projection import local_projection
 from clusterloc.network.settings import TruckSettings
-from clusterloc.network.truck import add_paths, finish_graph, way_speed
+from clusterloc.network.truck import (
+    add_paths,
+    finish_graph,
+    restricted_summary,
+    way_direction,
+    way_rejection,
+    way_speed,
+)
 
 __all__ = [
     "ASSUMED_HIGHWAY",
@@ -51,6 +66,11 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+#: Private segment attributes (never copied onto graph edges).
+LEVEL = "_level"
+GRADE_SEPARATED = "_grade_separated"
+DIRECTION = "_direction"
 
 #: Highway class given to lines of a layer that has no highway / fclass column.
 ASSUMED_HIGHWAY = "trunk"
@@ -160,8 +180,36 @@ class _LineGraph:
             self.segments.append((a, b, part, attrs))
 
 
-def _node_crossings(lg: _LineGraph) -> int:
-    """Split segments of different lines where they cross (skipping bridges and tunnels)."""
+def _same_grade(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    """Two lines may meet where they cross: same level and neither a bridge nor a tunnel."""
+    return (
+        a.get(LEVEL, 0) == b.get(LEVEL, 0)
+        and not a.get(GRADE_SEPARATED)
+        and not b.get(GRADE_SEPARATED)
+    )
+
+
+def _may_join(end_attrs: dict[str, Any], seg_attrs: dict[str, Any], at_part_end: bool) -> bool:
+    """May a dangling line end be joined to a point of another line?
+
+    Only at the same level, except that bridges and tunnels meet ground-level roads at
+    their ends: a bridge's own end may join a level-0 line, and a level-0 end may join a
+    bridge at one of the bridge's end points (never mid-span).
+    """
+    end_level, seg_level = end_attrs.get(LEVEL, 0), seg_attrs.get(LEVEL, 0)
+    if end_level == seg_level:
+        return True
+    if end_attrs.get(GRADE_SEPARATED) and seg_level == 0:
+        return True
+    return bool(seg_attrs.get(GRADE_SEPARATED)) and end_level == 0 and at_part_end
+
+
+def _node_crossings(lg: _LineGraph) -> tuple[int, int]:
+    """Split segments of different lines where they cross at grade.
+
+    Returns the number of crossings noded and of crossings left apart because the lines
+    lie at different levels or one is a bridge or tunnel.
+    """
     lon = np.asarray(lg.lon)
     lat = np.asarray(lg.lat)
     seg_a = np.array([s[0] for s in lg.segments])
@@ -175,12 +223,16 @@ def _node_crossings(lg: _LineGraph) -> int:
     left, right = left[keep], right[keep]
     splits: dict[int, list[tuple[float, int]]] = defaultdict(list)
     crossings = 0
+    separated = 0
     for i, j in zip(left.tolist(), right.tolist(), strict=True):
         si, sj = lg.segments[i], lg.segments[j]
-        if si[2] == sj[2] or si[3].get("_grade_separated") or sj[3].get("_grade_separated"):
+        if si[2] == sj[2]:
             continue
         if {si[0], si[1]} & {sj[0], sj[1]}:
             continue  # already share a vertex
+        if not _same_grade(si[3], sj[3]):
+            separated += 1
+            continue  # a bridge over (or tunnel under) the other line: no junction
         point = lines[i].intersection(lines[j])
         if point.geom_type != "Point":
             continue  # overlapping collinear pieces: leave them
@@ -191,7 +243,7 @@ def _node_crossings(lg: _LineGraph) -> int:
             if node not in (a, b):
                 splits[k].append((float(lines[k].project(point, normalized=True)), node))
     _apply_splits(lg, splits)
-    return crossings
+    return crossings, separated
 
 
 def _apply_splits(lg: _LineGraph, splits: dict[int, list[tuple[float, int]]]) -> None:
@@ -219,6 +271,20 @@ def _components(lg: _LineGraph) -> np.ndarray:
     return labels
 
 
+def _near_end(
+    line: shapely.LineString,
+    point: shapely.Point,
+    lg: _LineGraph,
+    seg: int,
+    part_end_nodes: set[int],
+) -> bool:
+    """Does the nearest point of segment ``seg`` to ``point`` fall on a line end (within 1 m)?"""
+    a, b = lg.segments[seg][0], lg.segments[seg][1]
+    t = float(line.project(point))
+    length = float(line.length)
+    return (t < 1.0 and a in part_end_nodes) or (length - t < 1.0 and b in part_end_nodes)
+
+
 def _join_round(lg: _LineGraph, tolerance_m: float, done: set[tuple[int, int]]) -> int:
     """One round of end joining; returns the number of connectors added."""
     parts_at: dict[int, set[int]] = defaultdict(set)
@@ -240,14 +306,19 @@ def _join_round(lg: _LineGraph, tolerance_m: float, done: set[tuple[int, int]]) 
     ends = sorted({n for a, b, _ in lg.part_ends for n in (a, b) if len(parts_at[n]) == 1})
     splits: dict[int, list[tuple[float, int]]] = defaultdict(list)
     connectors: list[tuple[int, int, dict[str, Any]]] = []
+    part_end_nodes = {n for a, b, _ in lg.part_ends for n in (a, b)}
     for end in ends:
         own = next(iter(parts_at[end]))
+        own_attrs = lg.part_ends[own][2]
         point = shapely.Point(x[end], y[end])
         hits = tree.query(point, predicate="dwithin", distance=tolerance_m)
         ranked = sorted(
             (float(lines[h].distance(point)), int(h))
             for h in hits
             if lg.segments[h][2] not in (own, -1)
+            and _may_join(
+                own_attrs, lg.segments[h][3], _near_end(lines[h], point, lg, h, part_end_nodes)
+            )
         )
         if not ranked:
             continue
@@ -330,7 +401,8 @@ def graph_from_line_layer(
     Returns
     -------
     networkx.MultiDiGraph
-        Truck network (largest connected component, simplified); every road two-way.
+        Truck network (largest strongly connected component, simplified); a layer's
+        one-way lines are one-way when it has an ``oneway`` column.
     """
     if progress:
         progress("reading lines")
@@ -338,27 +410,46 @@ def graph_from_line_layer(
     columns = {c.lower(): c for c in gdf.columns}
     class_col = columns.get("highway") or columns.get("fclass")
     ref_col, name_col, speed_col = columns.get("ref"), columns.get("name"), columns.get("maxspeed")
+    has_oneway = "oneway" in columns
     if class_col is None:
         log.info("%s: no highway column; every line is taken as '%s'", path, ASSUMED_HIGHWAY)
+    if not has_oneway:
+        log.info("%s: no oneway column; every line is a two-way road", path)
     lg = _LineGraph()
     skipped = 0
+    dropped: Counter[str] = Counter()
+    dropped_m: dict[str, float] = defaultdict(float)
+    counts: Counter[str] = Counter()
     for feature, row in enumerate(gdf.itertuples(index=False)):
         record = row._asdict()
         highway = _text(record[class_col]) if class_col else ASSUMED_HIGHWAY
         if highway not in settings.road_classes:
             skipped += 1
             continue
+        tags = row_tags(record, columns, path, feature)
+        tags["highway"] = str(highway)
+        posted = _text(record[speed_col]) if speed_col else None
+        if posted is not None and posted != "0":
+            tags["maxspeed"] = posted
+        geom = record["geometry"]
+        reason = way_rejection(tags, settings)
+        if reason is not None:
+            dropped[reason] += 1
+            dropped_m[reason] += _line_length_m(geom)
+            continue
         attrs: dict[str, Any] = {"highway": highway}
         for key, col in (("ref", ref_col), ("name", name_col)):
             value = _text(record[col]) if col else None
             if value is not None:
                 attrs[key] = value
-        tags = {"highway": highway}
-        posted = _text(record[speed_col]) if speed_col else None
-        if posted is not None and posted != "0":
-            tags["maxspeed"] = posted
         attrs["speed_kph"] = way_speed(tags, settings)
-        geom = record["geometry"]
+        level, separated = level_of(tags)
+        direction = way_direction(tags, settings) if has_oneway else 0
+        attrs[LEVEL] = level
+        attrs[GRADE_SEPARATED] = separated
+        attrs[DIRECTION] = direction
+        counts["oneway"] += direction != 0
+        counts["grade_separated"] += separated
         if corrections is None:
             for part in shapely.get_parts(geom):
                 lg.add_part(shapely.get_coordinates(part), attrs, feature)
@@ -370,7 +461,7 @@ def graph_from_line_layer(
         raise NetworkError(f"{path}: no line of the road classes {classes}.")
     if progress:
         progress("joining line ends")
-    crossings = _node_crossings(lg)
+    crossings, separated_crossings = _node_crossings(lg)
     joins = _join_dangling_ends(lg, settings.join_tolerance_m)
     if corrections is not None:
         # after joining: a connector meets roads only at shared vertices, and its presence
@@ -395,9 +486,9 @@ def graph_from_line_layer(
         if part >= 0 and part == last_part and chains[-1][0][-1] == a:
             chains[-1][0].append(b)
         else:
-            chains.append(([a, b], attrs, False))
+            chains.append(([a, b], attrs, part < 0))
         last_part = part
-    add_paths(G, chains, xy)
+    add_paths(G, [_travel_chain(nodes, attrs, part_ok) for nodes, attrs, part_ok in chains], xy)
     meta = dict(metadata)
     meta["lines"] = {
         "features": len(gdf),
@@ -406,9 +497,36 @@ def graph_from_line_layer(
         "highway_assumed": None if class_col else ASSUMED_HIGHWAY,
         "join_tolerance_m": settings.join_tolerance_m,
         "crossings_noded": crossings,
+        "crossings_grade_separated": separated_crossings,
+        "oneway_features": counts["oneway"],
+        "grade_separated_features": counts["grade_separated"],
+        "oneway_column": has_oneway,
         **joins,
         "connector_km": round(connector_m / 1000.0, 6),
     }
     if corrections is not None:
         meta["corrections"] = {"file": str(corrections.path), "applied": corrections.applied}
+    meta["restricted"] = restricted_summary(dropped, dropped_m)
     return finish_graph(G, settings, meta, what=str(path))
+
+
+def _line_length_m(geom: Any) -> float:
+    """Great-circle length (m) of a lon/lat (Multi)LineString."""
+    total = 0.0
+    for part in shapely.get_parts(geom):
+        xy = shapely.get_coordinates(part)
+        if len(xy) >= 2:
+            total += float(np.sum(great_circle_m(xy[:-1, 0], xy[:-1, 1], xy[1:, 0], xy[1:, 1])))
+    return total
+
+
+def _travel_chain(
+    nodes: list[int], attrs: dict[str, Any], connector: bool
+) -> tuple[list[int], dict[str, Any], bool]:
+    """A chain of one line in travel direction, with the builder's private keys removed.
+
+    A connector (a join between line ends) is always two-way.
+    """
+    direction = 0 if connector else attrs.get(DIRECTION, 0)
+    edge_attrs = {k: v for k, v in attrs.items() if not k.startswith("_")}
+    return (nodes[::-1] if direction == -1 else nodes), edge_attrs, direction != 0

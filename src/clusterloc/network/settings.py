@@ -89,7 +89,9 @@ class TruckSettings:
     join_tolerance_m
         Line layers only: line endpoints closer than this to another line are joined.
     respect_oneway
-        Honour OSM ``oneway`` tags (line layers are always bidirectional).
+        Honour OSM ``oneway`` tags, and a line layer's ``oneway`` column (``yes``/``1``/
+        ``F`` along the line, ``-1``/``T`` against it, ``no``/``B`` both ways; see
+        :mod:`clusterloc.network.line_columns`).
     """
 
     road_classes: tuple[str, ...] = DEFAULT_ROAD_CLASSES

@@ -172,6 +172,31 @@ def way_rejection(tags: Mapping[str, str], settings: TruckSettings) -> str | Non
     return None
 
 
+#: Rejection reasons whose km are counted as "restricted" (the way is a truck road class).
+RESTRICTION_REASONS: tuple[str, ...] = (
+    "access",
+    "maxweight",
+    "maxheight",
+    "maxwidth",
+    "maxlength",
+    "maxaxleload",
+    "closure",
+)
+
+
+def restricted_summary(ways: Mapping[str, int], metres: Mapping[str, float]) -> dict[str, Any]:
+    """``{reason: {"ways": n, "km": km}}`` for the restriction reasons that dropped roads.
+
+    ``ways`` counts dropped ways (or line features) per reason, ``metres`` their road length
+    (a way once, whatever its direction).
+    """
+    return {
+        reason: {"ways": int(ways[reason]), "km": round(float(metres.get(reason, 0.0)) / 1000, 3)}
+        for reason in RESTRICTION_REASONS
+        if ways.get(reason)
+    }
+
+
 def way_direction(tags: Mapping[str, str], settings: TruckSettings) -> int:
     """Direction a truck may travel a way: 1 along its nodes, -1 against them, 0 both ways.
 
