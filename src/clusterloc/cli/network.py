@@ -88,8 +88,9 @@ def _settings_from_options(
     max_weight: float | None,
     join_tolerance: float | None,
     no_oneway: bool,
+    profile: dict[str, Any] | None = None,
 ) -> TruckSettings:
-    data: dict[str, Any] = {}
+    data: dict[str, Any] = {k: v for k, v in (profile or {}).items() if v is not None}
     if classes:
         data["road_classes"] = tuple(c.strip() for c in classes.split(",") if c.strip())
     if speeds:
@@ -163,8 +164,10 @@ def build(
     classes: Annotated[
         str | None,
         typer.Option(
-            help="Comma-separated OSM highway classes trucks may use "
-            f"[default: {','.join(DEFAULT_ROAD_CLASSES)}].",
+            help="Comma-separated OSM highway classes trucks may use; add e.g. "
+            "unclassified,residential for a small city extract. "
+            # escaped: rich would take a bare [default: ...] for markup and drop it
+            f"\\[default: {', '.join(DEFAULT_ROAD_CLASSES)}]",
             show_default=False,
         ),
     ] = None,
@@ -186,19 +189,63 @@ def build(
     no_oneway: Annotated[
         bool, typer.Option("--no-oneway", help="Ignore one-way tags (all roads two-way).")
     ] = False,
+    height: Annotated[
+        float | None,
+        typer.Option(
+            help="Truck height (m); ways with a lower maxheight are dropped.", show_default="4.0"
+        ),
+    ] = None,
+    width: Annotated[
+        float | None,
+        typer.Option(
+            help="Truck width (m); ways with a lower maxwidth are dropped.", show_default="2.55"
+        ),
+    ] = None,
+    length: Annotated[
+        float | None,
+        typer.Option(
+            help="Truck length (m); ways with a lower maxlength are dropped.", show_default="16.5"
+        ),
+    ] = None,
+    axle_load: Annotated[
+        float | None,
+        typer.Option(
+            help="Heaviest axle load (t); ways with a lower maxaxleload are dropped.",
+            show_default="11.5",
+        ),
+    ] = None,
+    keep_closures: Annotated[
+        bool,
+        typer.Option(
+            "--keep-closures",
+            help="Keep roads closed to trucks for part of the year (seasonal, winter roads).",
+        ),
+    ] = False,
     cache_dir: Annotated[
         Path | None,
-        typer.Option(help="Network cache folder [default: ~/.cache/clusterloc/networks]."),
+        typer.Option(
+            help="Network cache folder.",
+            show_default="$CLUSTERLOC_CACHE or ~/.cache/clusterloc/networks",
+        ),
     ] = None,
     no_cache: Annotated[bool, typer.Option("--no-cache", help="Build without the cache.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress display.")] = False,
 ) -> None:
     """Build a truck road network from SOURCE and write it to --out."""
     from clusterloc.network.cache import default_cache_dir
-    from clusterloc.network.info import graph_info
+    from clusterloc.network.info import graph_info, restriction_lines
     from clusterloc.network.io import save_graph
 
-    settings = _settings_from_options(classes, speed, max_weight, join_tolerance, no_oneway)
+    profile = {
+        "height_m": height,
+        "width_m": width,
+        "length_m": length,
+        "axle_load_t": axle_load,
+        "avoid_closures": False if keep_closures else None,
+    }
+    settings = _settings_from_options(
+        classes, speed, max_weight, join_tolerance, no_oneway, profile
+    )
     if out.exists() and out.is_dir():
         raise InputError(f"--out {out}: is a folder; give a file name, e.g. {out / 'roads.graph'}.")
     cache = None if no_cache else (cache_dir or default_cache_dir())
@@ -216,6 +263,8 @@ def build(
         + (" (from cache)" if meta.get("cache") else ""),
         highlight=False,
     )
+    for why, amount in restriction_lines(G):
+        console.print(f"  excluded {amount}: {why}", highlight=False)
     if info["dropped_nodes"]:
         console.print(
             f"  dropped {info['dropped_nodes']:,} nodes ({meta.get('dropped_km', 0):,.1f} km) "
@@ -232,14 +281,23 @@ def info(
     ],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object.")] = False,
 ) -> None:
-    """Nodes, edges, km of road by class, components and bounding box of a network."""
-    from clusterloc.network.info import graph_info
+    """Nodes, edges, km of road by class, components, roads excluded and bounding box."""
+    from clusterloc.network.info import graph_info, restriction_lines
 
     with _status(as_json) as step:
         G = _load_network(file, step)
     data = graph_info(G)
     if as_json:
-        keys = ("nodes", "edges", "components", "dropped_nodes", "km_by_class", "bbox")
+        keys = (
+            "nodes",
+            "edges",
+            "components",
+            "dropped_nodes",
+            "dropped_km",
+            "km_by_class",
+            "restricted",
+            "bbox",
+        )
         print(json.dumps({k: data[k] for k in keys}))
         return
     table = Table(title=str(file), show_header=False)
@@ -252,6 +310,8 @@ def info(
     for cls, km in data["km_by_class"].items():
         table.add_row(f"km {cls}", f"{km:,.1f}")
     table.add_row("km total", f"{data['km_total']:,.1f}")
+    for why, amount in restriction_lines(G):
+        table.add_row(f"excluded, {why}", amount)
     west, south, east, north = data["bbox"]
     table.add_row("bbox (W S E N)", f"{west:.4f} {south:.4f} {east:.4f} {north:.4f}")
     console.print(table)

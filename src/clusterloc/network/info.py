@@ -46,7 +46,9 @@ def graph_info(G: nx.MultiDiGraph) -> dict[str, Any]:
         ``nodes``, ``edges`` (directed), ``components`` (weakly connected, before the
         largest strongly connected one was kept), ``dropped_nodes``, ``km_by_class``
         (kilometres of road per ``highway`` class, a two-way road counted once),
-        ``km_total``, ``bbox`` ``[west, south, east, north]``, ``source``, ``sha256``.
+        ``km_total``, ``bbox`` ``[west, south, east, north]``, ``source``, ``sha256``,
+        ``restricted`` (``{reason: {"ways", "km"}}``: truck roads left out for the truck
+        profile or access, see :func:`restriction_lines`) and ``dropped_km``.
     """
     meta = G.graph.get("clusterloc", {})
     km: dict[str, float] = {}
@@ -72,7 +74,34 @@ def graph_info(G: nx.MultiDiGraph) -> dict[str, Any]:
         "bbox": [round(b, 6) for b in bbox],
         "source": meta.get("source"),
         "sha256": meta.get("sha256"),
+        "restricted": meta.get("restricted", {}),
+        "dropped_km": meta.get("dropped_km", 0.0),
     }
+
+
+#: What each restriction reason means, with the profile setting it is checked against.
+REASON_TEXT: dict[str, tuple[str, str | None, str]] = {
+    "access": ("closed to trucks (hgv / motor_vehicle / access)", None, ""),
+    "maxweight": ("weight limit below", "max_weight_t", "t"),
+    "maxaxleload": ("axle-load limit below", "axle_load_t", "t"),
+    "maxheight": ("height limit below", "height_m", "m"),
+    "maxwidth": ("width limit below", "width_m", "m"),
+    "maxlength": ("length limit below", "length_m", "m"),
+    "closure": ("closed for part of the year (conditional / seasonal)", None, ""),
+}
+
+
+def restriction_lines(G: nx.MultiDiGraph) -> list[tuple[str, str]]:
+    """``(why, "n ways, x km")`` for every restriction that left roads out of ``G``."""
+    meta = G.graph.get("clusterloc", {})
+    settings = meta.get("settings", {})
+    rows = []
+    for reason, counts in meta.get("restricted", {}).items():
+        text, key, unit = REASON_TEXT.get(reason, (reason, None, ""))
+        if key is not None and key in settings:
+            text = f"{text} {settings[key]:g} {unit}"
+        rows.append((f"{reason}: {text}", f"{counts['ways']:,} ways, {counts['km']:,.1f} km"))
+    return rows
 
 
 def _text(value: Any) -> str | None:

@@ -420,8 +420,8 @@ def graph_from_line_layer(
     dropped: Counter[str] = Counter()
     dropped_m: dict[str, float] = defaultdict(float)
     counts: Counter[str] = Counter()
-    for feature, row in enumerate(gdf.itertuples(index=False)):
-        record = row._asdict()
+    # records, not itertuples: column names such as "hgv:conditional" must survive
+    for feature, record in enumerate(gdf.to_dict("records")):
         highway = _text(record[class_col]) if class_col else ASSUMED_HIGHWAY
         if highway not in settings.road_classes:
             skipped += 1

@@ -11,6 +11,7 @@ Direction on this path follows osmnx's own one-way rules (``oneway`` and roundab
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -22,7 +23,15 @@ from shapely.geometry import MultiPolygon, Polygon, box
 from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
 from clusterloc.network.settings import TruckSettings
-from clusterloc.network.truck import EDGE_TAGS, WAY_TAGS, finish_graph, way_rejection, way_speed
+from clusterloc.network.truck import (
+    EDGE_TAGS,
+    RESTRICTION_REASONS,
+    WAY_TAGS,
+    finish_graph,
+    restricted_summary,
+    way_rejection,
+    way_speed,
+)
 
 __all__ = [
     "graph_from_bbox",
@@ -94,11 +103,17 @@ def graph_from_osmnx(
         raise NetworkError(f"{what}: expected an unsimplified osmnx graph.")
     raw = nx.MultiDiGraph(crs=GRAPH_CRS)
     dropped: dict[str, int] = {}
+    restricted_ways: dict[str, set[Any]] = defaultdict(set)
+    restricted_m: dict[str, float] = defaultdict(float)
     for u, v, data in G.edges(data=True):
         tags = {k: str(data[k]) for k in WAY_TAGS if k in data and data[k] is not None}
         reason = way_rejection(tags, settings)
         if reason is not None:
             dropped[reason] = dropped.get(reason, 0) + 1
+            if reason in RESTRICTION_REASONS:
+                restricted_ways[reason].add(str(data.get("osmid")))
+                if not data.get("reversed"):
+                    restricted_m[reason] += float(data.get("length", 0.0))
             continue
         for node in (u, v):
             if node not in raw:
@@ -114,6 +129,8 @@ def graph_from_osmnx(
         raw.add_edge(u, v, **attrs)
     meta = dict(metadata)
     meta["edges_dropped"] = dict(sorted(dropped.items()))
+    counts = {reason: len(ways) for reason, ways in restricted_ways.items()}
+    meta["restricted"] = restricted_summary(counts, restricted_m)
     return finish_graph(raw, settings, meta, what=what)
 
 

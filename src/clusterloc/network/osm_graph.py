@@ -25,7 +25,7 @@ from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
 from clusterloc.network.osm_reader import Progress, read_osm_roads
 from clusterloc.network.settings import TruckSettings
-from clusterloc.network.truck import add_ways, finish_graph
+from clusterloc.network.truck import add_ways, finish_graph, restricted_summary
 
 __all__ = [
     "check_osm_xml",
@@ -111,6 +111,7 @@ def graph_from_osm_file(
         "cut_at_missing_nodes": stats["cut_ways"],
         "missing_node_refs": stats["missing_node_refs"],
     }
+    meta["restricted"] = restricted_summary(roads.dropped_ways, roads.restricted_metres())
     if stats["cut_ways"]:
         log.info(
             "%s: %d ways cut at %d node references missing from the extract",

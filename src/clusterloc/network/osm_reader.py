@@ -4,7 +4,8 @@ Two passes over the file, never holding more than the kept roads:
 
 1. ways with a ``highway`` tag (filtered in C++ by pyosmium); each is tested against the
    truck rules and only the kept ones are stored (id, node refs, a few tags);
-2. nodes with the ids the kept ways reference; only their coordinates are stored. The
+2. nodes with the ids the kept ways (and the ways dropped for a truck restriction, whose
+   km are reported) reference; only their coordinates are stored. The
    default is a Python scan (memory follows the kept roads); ``id_filter=True`` uses
    pyosmium's C++ id filter (faster, but it holds a bitmap over the whole node-id range).
 
@@ -15,18 +16,20 @@ coordinate table; :func:`clusterloc.network.truck.add_ways` cuts the way there.
 from __future__ import annotations
 
 import logging
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import cast
 
+import numpy as np
 import osmium
 import osmium.filter
+import osmnx as ox
 
 from clusterloc.errors import NetworkError
 from clusterloc.network.settings import TruckSettings
-from clusterloc.network.truck import WAY_TAGS, way_rejection
+from clusterloc.network.truck import RESTRICTION_REASONS, WAY_TAGS, way_rejection
 
 __all__ = [
     "OsmRoads",
@@ -48,6 +51,23 @@ class OsmRoads:
     highway_ways: int = 0
     dropped_ways: Counter[str] = field(default_factory=Counter)
     classes_seen: Counter[str] = field(default_factory=Counter)
+    restricted: list[tuple[str, list[int]]] = field(default_factory=list)
+
+    def restricted_metres(self) -> dict[str, float]:
+        """Road length (m) of the ways dropped for a restriction, per reason.
+
+        Sums the great-circle steps between consecutive nodes present in the file (a way
+        counted once, whatever its direction).
+        """
+        metres: dict[str, float] = defaultdict(float)
+        for reason, refs in self.restricted:
+            xy = [self.coords[r] for r in refs if r in self.coords]
+            if len(xy) < 2:
+                continue
+            a = np.asarray(xy, dtype=float)
+            steps = ox.distance.great_circle(a[:-1, 1], a[:-1, 0], a[1:, 1], a[1:, 0])
+            metres[reason] += float(np.sum(steps))
+        return dict(metres)
 
 
 def _fail(path: Path, exc: Exception) -> NetworkError:
@@ -105,6 +125,10 @@ def read_osm_roads(
             reason = way_rejection(tags, settings)
             if reason is not None:
                 roads.dropped_ways[reason] += 1
+                if reason in RESTRICTION_REASONS:
+                    refs = [node.ref for node in way.nodes]
+                    roads.restricted.append((reason, refs))
+                    needed.update(refs)
                 continue
             refs = [node.ref for node in way.nodes]
             roads.ways.append((way.id, refs, tags))

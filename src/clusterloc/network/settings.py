@@ -80,6 +80,16 @@ class TruckSettings:
         Speed for a class without an entry in ``speeds_kph``.
     max_weight_t
         Gross truck weight in tonnes; ways with ``maxweight`` below it are dropped.
+    height_m, width_m, length_m
+        Truck height, width and length (m); ways with a lower ``maxheight`` /
+        ``maxwidth`` / ``maxlength`` are dropped (defaults: 4.0, 2.55, 16.5 — the EU
+        limits for an articulated lorry, Directive 96/53/EC).
+    axle_load_t
+        Heaviest axle load (t); ways with a lower ``maxaxleload`` are dropped (default
+        11.5, the EU limit for a driving axle).
+    avoid_closures
+        Drop ways closed to trucks for part of the year (``hgv:conditional=no @ (Nov-Mar)``,
+        ``seasonal=*``, winter / ice roads); see :mod:`clusterloc.network.restrictions`.
     max_snap_m
         A site farther than this from the nearest network node is an error.
     detour_factor
@@ -98,6 +108,11 @@ class TruckSettings:
     speeds_kph: tuple[tuple[str, float], ...] = field(default_factory=lambda: _frozen_speeds(None))
     default_speed_kph: float = 40.0
     max_weight_t: float = 40.0
+    height_m: float = 4.0
+    width_m: float = 2.55
+    length_m: float = 16.5
+    axle_load_t: float = 11.5
+    avoid_closures: bool = True
     max_snap_m: float = 20_000.0
     detour_factor: float = 1.3
     local_speed_kph: float = 30.0
@@ -115,6 +130,10 @@ class TruckSettings:
             "max_snap_m",
             "detour_factor",
             "local_speed_kph",
+            "height_m",
+            "width_m",
+            "length_m",
+            "axle_load_t",
         ):
             value = getattr(self, name)
             if not value > 0:

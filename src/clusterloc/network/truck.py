@@ -12,7 +12,8 @@ Rules (see ``docs/network.md``):
 * access: ``hgv=no``, else ``motor_vehicle=no|private``, else ``access=no|private`` drops
   the way; an explicit ``hgv`` / ``motor_vehicle`` permission (yes, designated,
   destination, delivery, permissive) overrides a more general prohibition;
-* weight: ``maxweight:hgv`` or ``maxweight`` below ``settings.max_weight_t`` drops the way;
+* truck profile: posted weight, axle load, height, width and length limits below the
+  profile, and seasonal closures (:func:`restriction`, in :mod:`.restrictions`), drop the way;
 * direction: ``oneway=yes|true|1`` forward only, ``oneway=-1|reverse`` backward only,
   ``junction=roundabout|circular`` and ``highway=motorway`` (without ``oneway=no``) are
   one-way (OSM's implied one-way rules); ``settings.respect_oneway=False`` ignores them;
@@ -36,11 +37,13 @@ from shapely.geometry import LineString
 
 from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
+from clusterloc.network.restrictions import RESTRICTION_TAGS, parse_weight_t, restriction
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
 
 __all__ = [
     "BUILD_VERSION",
     "EDGE_TAGS",
+    "RESTRICTION_REASONS",
     "WAY_TAGS",
     "add_paths",
     "add_ways",
@@ -48,6 +51,8 @@ __all__ = [
     "main_class",
     "parse_maxspeed",
     "parse_maxweight",
+    "restricted_summary",
+    "restriction",
     "way_direction",
     "way_rejection",
     "way_speed",
@@ -56,7 +61,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Version of the graph-building rules; part of the cache key.
-BUILD_VERSION = 2
+BUILD_VERSION = 3
 
 #: OSM way tags read from a source (everything the rules need, plus what is kept on edges).
 WAY_TAGS: tuple[str, ...] = (
@@ -70,10 +75,9 @@ WAY_TAGS: tuple[str, ...] = (
     "access",
     "hgv",
     "motor_vehicle",
-    "maxweight",
-    "maxweight:hgv",
     "area",
     "lanes",
+    *RESTRICTION_TAGS,
 )
 
 #: Way tags copied onto graph edges.
@@ -83,14 +87,13 @@ _ALLOW = {"yes", "designated", "destination", "delivery", "permissive", "agricul
 _DENY = {"no", "private"}
 _ONEWAY_FORWARD = {"yes", "true", "1"}
 _ONEWAY_BACKWARD = {"-1", "reverse"}
-_NUMBER = re.compile(r"^\s*([0-9]+(?:[.,][0-9]+)?)\s*([a-zA-Z]*)\s*$")
 
 
 def parse_maxweight(value: str | None) -> float | None:
     """Parse an OSM ``maxweight`` value to tonnes (None when absent, ``none`` or unreadable).
 
     Understands ``"7.5"``, ``"12 t"``, ``"3.5t"``, ``"8000 kg"``, ``"10 st"`` (short tons) and
-    ``"20000 lbs"``.
+    ``"20000 lbs"`` (:func:`clusterloc.network.restrictions.parse_weight_t`).
 
     Parameters
     ----------
@@ -101,16 +104,7 @@ def parse_maxweight(value: str | None) -> float | None:
     -------
     float or None
     """
-    if value is None:
-        return None
-    match = _NUMBER.match(str(value))
-    if match is None:
-        return None
-    number = float(match.group(1).replace(",", "."))
-    unit = match.group(2).lower()
-    factors = {"": 1.0, "t": 1.0, "kg": 0.001, "st": 0.90718474, "lbs": 0.00045359237}
-    factor = factors.get(unit)
-    return None if factor is None else number * factor
+    return parse_weight_t(value)
 
 
 def parse_maxspeed(value: str | None) -> float | None:
@@ -140,7 +134,9 @@ def parse_maxspeed(value: str | None) -> float | None:
 def way_rejection(tags: Mapping[str, str], settings: TruckSettings) -> str | None:
     """Why a truck may not use a way, or None when it may.
 
-    Returns one of ``"class"``, ``"area"``, ``"access"``, ``"maxweight"`` or None.
+    Returns one of ``"class"``, ``"area"``, ``"access"``, a truck-profile reason of
+    :func:`restriction` (``"maxweight"``, ``"maxaxleload"``, ``"maxheight"``,
+    ``"maxwidth"``, ``"maxlength"``, ``"closure"``) or None.
 
     Parameters
     ----------
@@ -166,10 +162,7 @@ def way_rejection(tags: Mapping[str, str], settings: TruckSettings) -> str | Non
             return "access"
         if motor not in _ALLOW and tags.get("access") in _DENY:
             return "access"
-    weight = parse_maxweight(tags.get("maxweight:hgv") or tags.get("maxweight"))
-    if weight is not None and weight < settings.max_weight_t:
-        return "maxweight"
-    return None
+    return restriction(tags, settings)
 
 
 #: Rejection reasons whose km are counted as "restricted" (the way is a truck road class).

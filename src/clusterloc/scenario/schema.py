@@ -68,6 +68,11 @@ class TruckSpec(_Strict):
     speeds_kph: dict[str, float] | None = None
     default_speed_kph: float | None = Field(default=None, gt=0)
     max_weight_t: float | None = Field(default=None, ge=0)
+    height_m: float | None = Field(default=None, gt=0)
+    width_m: float | None = Field(default=None, gt=0)
+    length_m: float | None = Field(default=None, gt=0)
+    axle_load_t: float | None = Field(default=None, gt=0)
+    avoid_closures: bool | None = None
     max_snap_m: float | None = Field(default=None, gt=0)
     detour_factor: float | None = Field(default=None, gt=0)
     local_speed_kph: float | None = Field(default=None, gt=0)
