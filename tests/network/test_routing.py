@@ -296,7 +296,7 @@ def test_a_site_far_from_any_road_is_named_with_its_distance(ags: nx.MultiDiGrap
     with pytest.raises(SnapError) as err:
         net.snap([-102.29, -102.29], [21.88, 26.4], names=["plant", "Far depot"], max_snap_m=50_000)
     message = str(err.value)
-    assert "site 'Far depot' is 50" in message and "km from the nearest road node" in message
+    assert "site 'Far depot' is 50" in message and "km from the nearest road point" in message
     assert "(limit 50 km)" in message
     assert "plant" not in message
 

@@ -97,7 +97,8 @@ def graph_from_osm_file(
         classes = ", ".join(settings.road_classes)
         raise NetworkError(
             f"{path}: no road a truck may use among the classes {classes} "
-            f"(the file has: {seen}; dropped: {dict(roads.dropped_ways)})."
+            f"(the file has: {seen}; dropped: {dict(roads.dropped_ways)}); "
+            "choose classes with --classes / network.truck.road_classes."
         )
     if progress:
         progress("building graph")
@@ -111,6 +112,7 @@ def graph_from_osm_file(
         "cut_at_missing_nodes": stats["cut_ways"],
         "missing_node_refs": stats["missing_node_refs"],
     }
+    meta["classes_seen"] = dict(roads.classes_seen.most_common(12))
     meta["restricted"] = restricted_summary(roads.dropped_ways, roads.restricted_metres())
     if stats["cut_ways"]:
         log.info(

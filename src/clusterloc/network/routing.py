@@ -30,6 +30,7 @@ from scipy.spatial import cKDTree
 from shapely import LineString
 
 from clusterloc.errors import InputError, NetworkError, SnapError
+from clusterloc.network.dropped import explain_far_site
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",
@@ -282,7 +283,8 @@ class RoadNetwork:
         names: Sequence[Any] | np.ndarray | pd.Series | None = None,
         max_snap_m: float | None = None,
     ) -> pd.DataFrame:
-        """Snap lon/lat sites to their nearest road node.
+        """Snap lon/lat sites to their nearest road node (after :func:`attach_points`: the
+        nearest point of the nearest road).
 
         Nearest nodes come from a k-d tree on geocentric unit vectors (x, y, z on the
         sphere): the straight-line (chord) distance in that Cartesian space grows
@@ -313,7 +315,9 @@ class RoadNetwork:
             If the coordinates are missing, not numbers or out of range (names the site).
         SnapError
             If any site lies farther than ``max_snap_m`` from every node; the message
-            names each such site and its distance.
+            names each such site and its distance to the nearest road point, and, when a
+            road dropped from the network (``G.graph["dropped_roads"]``) lies nearer, says
+            so and how to keep it (:func:`clusterloc.network.dropped.explain_far_site`).
         """
         lon_a = np.asarray(lon, dtype=object)
         lat_a = np.asarray(lat, dtype=object)
@@ -342,11 +346,14 @@ class RoadNetwork:
 
         far = np.flatnonzero(snap_m > limit)
         if len(far):
-            parts = [
-                f"site '{label[i]}' is {_format_distance(float(snap_m[i]))} from the nearest "
-                "road node"
-                for i in far[:_MAX_LISTED]
-            ]
+            parts = []
+            for i in far[:_MAX_LISTED]:
+                text = (
+                    f"site '{label[i]}' is {_format_distance(float(snap_m[i]))} from the "
+                    "nearest road point"
+                )
+                why = explain_far_site(self.graph, float(lon_f[i]), float(lat_f[i]), snap_m[i])
+                parts.append(text if why is None else f"{text}: {why}")
             more = f" (and {len(far) - _MAX_LISTED} more)" if len(far) > _MAX_LISTED else ""
             raise SnapError(f"{'; '.join(parts)}{more} (limit {_format_limit(limit)}).")
 

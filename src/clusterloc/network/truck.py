@@ -37,6 +37,7 @@ from shapely.geometry import LineString
 
 from clusterloc.constants import GRAPH_CRS
 from clusterloc.errors import NetworkError
+from clusterloc.network.dropped import DROPPED_KEY, dropped_pieces, small_network_hint
 from clusterloc.network.restrictions import RESTRICTION_TAGS, parse_weight_t, restriction
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
 
@@ -458,15 +459,25 @@ def finish_graph(
     raw_nodes = _raw_node_count(G)
     raw_km = _road_km(G)
     largest = max(nx.strongly_connected_components(G), key=len)
+    pieces = dropped_pieces(G, largest)
     G.remove_nodes_from([n for n in list(G) if n not in largest])
     kept_nodes = _raw_node_count(G)
     kept_km = _road_km(G)
     for _, _, data in G.edges(data=True):
         data.pop("interior_nodes", None)
     if G.number_of_edges() == 0:
+        hint = small_network_hint(metadata, settings.to_dict())
         raise NetworkError(
             f"{what}: the truck roads ({raw_km:.1f} km) hold no two places that can be reached "
-            "from each other both ways (only disconnected one-way pieces)."
+            f"from each other both ways (only disconnected one-way pieces); {hint}."
+        )
+    if kept_km < raw_km / 2:
+        log.warning(
+            "%s: only %.1f of %.1f km of truck road are strongly connected; %s",
+            what,
+            kept_km,
+            raw_km,
+            small_network_hint(metadata, settings.to_dict()),
         )
 
     G.graph.pop("simplified", None)
@@ -496,6 +507,7 @@ def finish_graph(
         }
     )
     G.graph["clusterloc"] = meta
+    G.graph[DROPPED_KEY] = pieces
     log.info(
         "%s: %d nodes, %d edges; %d weak components, %d raw nodes outside the largest "
         "strongly connected component dropped",
