@@ -236,13 +236,9 @@ def build(
     from clusterloc.network.info import graph_info, restriction_lines
     from clusterloc.network.io import save_graph
 
-    profile = {
-        "height_m": height,
-        "width_m": width,
-        "length_m": length,
-        "axle_load_t": axle_load,
-        "avoid_closures": False if keep_closures else None,
-    }
+    closures = False if keep_closures else None
+    profile = dict(height_m=height, width_m=width, length_m=length, axle_load_t=axle_load)
+    profile["avoid_closures"] = closures
     settings = _settings_from_options(
         classes, speed, max_weight, join_tolerance, no_oneway, profile
     )

@@ -21,6 +21,8 @@ import pyproj
 import shapely
 from shapely import LineString, MultiLineString, STRtree
 
+__all__ = ["DROPPED_KEY", "dropped_pieces", "explain_far_site", "small_network_hint"]
+
 #: Graph attribute holding the dropped pieces (a list of dicts, see :func:`dropped_pieces`).
 DROPPED_KEY = "dropped_roads"
 
@@ -202,6 +204,18 @@ def small_network_hint(meta: dict[str, Any], settings: dict[str, Any]) -> str:
 
     Names the options that help: more road classes (with the other classes the source
     has, when known), one-way roads driven both ways, a larger extract.
+
+    Parameters
+    ----------
+    meta
+        Build metadata (``format``, optional ``classes_seen``).
+    settings
+        The truck settings as a dict (``road_classes``, ``respect_oneway``).
+
+    Returns
+    -------
+    str
+        A clause starting "to keep more: ...".
     """
     classes = set(settings.get("road_classes", ()))
     seen = meta.get("classes_seen", {})

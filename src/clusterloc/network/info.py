@@ -92,7 +92,18 @@ REASON_TEXT: dict[str, tuple[str, str | None, str]] = {
 
 
 def restriction_lines(G: nx.MultiDiGraph) -> list[tuple[str, str]]:
-    """``(why, "n ways, x km")`` for every restriction that left roads out of ``G``."""
+    """What was left out of ``G`` for access or the truck profile, one row per reason.
+
+    Parameters
+    ----------
+    G
+        A built truck network.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        ``(why, "n ways, x km")``.
+    """
     meta = G.graph.get("clusterloc", {})
     settings = meta.get("settings", {})
     rows = []

@@ -13,7 +13,7 @@ Two families of layers are understood, column names matched case-insensitively:
 A value that fits neither is an error naming the file, the row (0-based feature number)
 and the column: a misread direction or level would change routes without a word.
 
-The **level** of a line (:func:`line_level`) is its ``layer`` when that is not 0; else
+The **level** of a line (:func:`level_of`) is its ``layer`` when that is not 0; else
 ``+1`` for a bridge, ``-1`` for a tunnel, ``0`` at grade. Geofabrik writes ``layer=0``
 when OSM has no layer tag, so a Geofabrik bridge without a layer still counts as raised.
 """
@@ -25,6 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from clusterloc.errors import NetworkError
+
+__all__ = ["TAG_COLUMNS", "level_of", "row_tags"]
 
 #: Columns read by :func:`row_tags` (lower-case names), besides highway/ref/name/maxspeed.
 TAG_COLUMNS: tuple[str, ...] = (
@@ -60,7 +62,7 @@ _BOTH = {"no", "false", "0", "b", "reversible", "alternating"}
 _FALSE = {"no", "false", "0", "f"}
 
 
-def cell_text(value: Any) -> str | None:
+def _cell_text(value: Any) -> str | None:
     """A table cell as stripped text; None for missing / NaN / empty."""
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
@@ -76,7 +78,7 @@ def _where(path: Path, row: int, column: str) -> str:
     return f"{path}: row {row}, column '{column}'"
 
 
-def oneway_tag(value: Any, path: Path, row: int, column: str) -> str | None:
+def _oneway_tag(value: Any, path: Path, row: int, column: str) -> str | None:
     """Normalise a ``oneway`` cell to the OSM values ``yes`` / ``-1`` / ``no`` (None if blank).
 
     Geofabrik's single letters: ``F`` forward → ``yes``, ``T`` backward → ``-1``, ``B`` →
@@ -87,7 +89,7 @@ def oneway_tag(value: Any, path: Path, row: int, column: str) -> str | None:
     NetworkError
         For a value neither convention knows.
     """
-    text = cell_text(value)
+    text = _cell_text(value)
     if text is None:
         return None
     low = text.lower()
@@ -103,9 +105,9 @@ def oneway_tag(value: Any, path: Path, row: int, column: str) -> str | None:
     )
 
 
-def structure_flag(value: Any, path: Path, row: int, column: str) -> bool:
+def _structure_flag(value: Any, path: Path, row: int, column: str) -> bool:
     """``bridge`` / ``tunnel`` cell → True / False (``T``/``F``, ``yes``/``no``, OSM kinds)."""
-    text = cell_text(value)
+    text = _cell_text(value)
     if text is None:
         return False
     low = text.lower()
@@ -119,9 +121,9 @@ def structure_flag(value: Any, path: Path, row: int, column: str) -> bool:
     )
 
 
-def layer_number(value: Any, path: Path, row: int, column: str) -> int:
+def _layer_number(value: Any, path: Path, row: int, column: str) -> int:
     """``layer`` cell → integer (0 when blank)."""
-    text = cell_text(value)
+    text = _cell_text(value)
     if text is None:
         return 0
     try:
@@ -132,7 +134,7 @@ def layer_number(value: Any, path: Path, row: int, column: str) -> int:
         ) from None
 
 
-def line_level(layer: int, bridge: bool, tunnel: bool) -> int:
+def _line_level(layer: int, bridge: bool, tunnel: bool) -> int:
     """Vertical level of a line: ``layer`` if not 0, else +1 bridge, -1 tunnel, 0 at grade."""
     if layer != 0:
         return layer
@@ -150,6 +152,27 @@ def row_tags(
 
     ``oneway`` is normalised to ``yes`` / ``-1`` / ``no``; ``bridge`` / ``tunnel`` to
     ``yes`` / ``no``; ``layer`` to an integer string. Other columns are copied as text.
+
+    Parameters
+    ----------
+    record
+        The feature's values by column name.
+    columns
+        Lower-case column name → the layer's column name.
+    path
+        The layer file (for messages).
+    row
+        0-based feature number (for messages).
+
+    Returns
+    -------
+    dict
+        Tag → value for the columns of :data:`TAG_COLUMNS` that hold a value.
+
+    Raises
+    ------
+    NetworkError
+        A ``oneway``, ``bridge``, ``tunnel`` or ``layer`` value that is not understood.
     """
     tags: dict[str, str] = {}
     for key in TAG_COLUMNS:
@@ -158,21 +181,21 @@ def row_tags(
             continue
         value = record[col]
         if key == "oneway":
-            text = oneway_tag(value, path, row, col)
+            text = _oneway_tag(value, path, row, col)
         elif key in ("bridge", "tunnel"):
-            text = "yes" if structure_flag(value, path, row, col) else "no"
+            text = "yes" if _structure_flag(value, path, row, col) else "no"
         elif key == "layer":
-            text = str(layer_number(value, path, row, col))
+            text = str(_layer_number(value, path, row, col))
         else:
-            text = cell_text(value)
+            text = _cell_text(value)
         if text is not None:
             tags[key] = text
     return tags
 
 
 def level_of(tags: dict[str, str]) -> tuple[int, bool]:
-    """``(line_level, grade_separated)`` of a feature's tags from :func:`row_tags`."""
+    """``(_line_level, grade_separated)`` of a feature's tags from :func:`row_tags`."""
     bridge = tags.get("bridge") == "yes"
     tunnel = tags.get("tunnel") == "yes"
-    level = line_level(int(tags.get("layer", "0")), bridge, tunnel)
+    level = _line_level(int(tags.get("layer", "0")), bridge, tunnel)
     return level, bridge or tunnel

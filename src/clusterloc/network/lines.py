@@ -413,15 +413,12 @@ def graph_from_line_layer(
     has_oneway = "oneway" in columns
     if class_col is None:
         log.info("%s: no highway column; every line is taken as '%s'", path, ASSUMED_HIGHWAY)
-    if not has_oneway:
-        log.info("%s: no oneway column; every line is a two-way road", path)
     lg = _LineGraph()
     skipped = 0
     dropped: Counter[str] = Counter()
     dropped_m: dict[str, float] = defaultdict(float)
     counts: Counter[str] = Counter()
-    # records, not itertuples: column names such as "hgv:conditional" must survive
-    for feature, record in enumerate(gdf.to_dict("records")):
+    for feature, record in enumerate(gdf.to_dict("records")):  # keeps "hgv:conditional"
         highway = _text(record[class_col]) if class_col else ASSUMED_HIGHWAY
         if highway not in settings.road_classes:
             skipped += 1
@@ -437,19 +434,9 @@ def graph_from_line_layer(
             dropped[reason] += 1
             dropped_m[reason] += _line_length_m(geom)
             continue
-        attrs: dict[str, Any] = {"highway": highway}
-        for key, col in (("ref", ref_col), ("name", name_col)):
-            value = _text(record[col]) if col else None
-            if value is not None:
-                attrs[key] = value
-        attrs["speed_kph"] = way_speed(tags, settings)
-        level, separated = level_of(tags)
-        direction = way_direction(tags, settings) if has_oneway else 0
-        attrs[LEVEL] = level
-        attrs[GRADE_SEPARATED] = separated
-        attrs[DIRECTION] = direction
-        counts["oneway"] += direction != 0
-        counts["grade_separated"] += separated
+        attrs = _feature_attrs(record, tags, (ref_col, name_col), settings, has_oneway)
+        counts["oneway"] += attrs[DIRECTION] != 0
+        counts["grade_separated"] += attrs[GRADE_SEPARATED]
         if corrections is None:
             for part in shapely.get_parts(geom):
                 lg.add_part(shapely.get_coordinates(part), attrs, feature)
@@ -508,6 +495,25 @@ def graph_from_line_layer(
         meta["corrections"] = {"file": str(corrections.path), "applied": corrections.applied}
     meta["restricted"] = restricted_summary(dropped, dropped_m)
     return finish_graph(G, settings, meta, what=str(path))
+
+
+def _feature_attrs(
+    record: dict[str, Any],
+    tags: dict[str, str],
+    ref_name_cols: tuple[str | None, str | None],
+    settings: TruckSettings,
+    has_oneway: bool,
+) -> dict[str, Any]:
+    """Edge attributes of a kept feature, with its level, grade separation and direction."""
+    attrs: dict[str, Any] = {"highway": tags["highway"]}
+    for key, col in zip(("ref", "name"), ref_name_cols, strict=True):
+        value = _text(record[col]) if col else None
+        if value is not None:
+            attrs[key] = value
+    attrs["speed_kph"] = way_speed(tags, settings)
+    attrs[LEVEL], attrs[GRADE_SEPARATED] = level_of(tags)
+    attrs[DIRECTION] = way_direction(tags, settings) if has_oneway else 0
+    return attrs
 
 
 def _line_length_m(geom: Any) -> float:

@@ -56,8 +56,11 @@ class OsmRoads:
     def restricted_metres(self) -> dict[str, float]:
         """Road length (m) of the ways dropped for a restriction, per reason.
 
-        Sums the great-circle steps between consecutive nodes present in the file (a way
-        counted once, whatever its direction).
+        Returns
+        -------
+        dict
+            Reason → metres: the great-circle steps between consecutive nodes present in
+            the file (a way counted once, whatever its direction).
         """
         metres: dict[str, float] = defaultdict(float)
         for reason, refs in self.restricted:

@@ -38,6 +38,8 @@ from collections.abc import Mapping
 
 from clusterloc.network.settings import TruckSettings
 
+__all__ = ["RESTRICTION_TAGS", "parse_metres", "parse_weight_t", "restriction"]
+
 #: Tags read for restrictions (added to the tags every source keeps).
 RESTRICTION_TAGS: tuple[str, ...] = (
     "maxweight",
@@ -74,7 +76,18 @@ _SEASONAL_OPEN = {"no"}
 
 
 def parse_weight_t(value: str | None) -> float | None:
-    """A weight in tonnes (``7.5``, ``12 t``, ``8000 kg``, ``10 st``, ``20000 lbs``)."""
+    """A weight in tonnes (``7.5``, ``12 t``, ``8000 kg``, ``10 st``, ``20000 lbs``).
+
+    Parameters
+    ----------
+    value
+        The tag value.
+
+    Returns
+    -------
+    float or None
+        Tonnes; None when absent, ``none`` or unreadable.
+    """
     if value is None:
         return None
     match = _WEIGHT.match(str(value))
@@ -87,7 +100,18 @@ def parse_weight_t(value: str | None) -> float | None:
 
 
 def parse_metres(value: str | None) -> float | None:
-    """A height / width / length in metres (``4``, ``4.2 m``, ``12'6"``, ``13 ft``)."""
+    """A height / width / length in metres (``4``, ``4.2 m``, ``12'6"``, ``13 ft``).
+
+    Parameters
+    ----------
+    value
+        The tag value.
+
+    Returns
+    -------
+    float or None
+        Metres; None when absent, ``none`` / ``default`` or unreadable.
+    """
     if value is None or str(value).strip().lower() in _NO_LIMIT:
         return None
     text = str(value).strip()
@@ -156,7 +180,7 @@ def _profile_meets(cond: str, settings: TruckSettings) -> tuple[str, bool] | Non
     return reason, meets
 
 
-def conditional_restriction(value: str, settings: TruckSettings) -> str | None:
+def _conditional_restriction(value: str, settings: TruckSettings) -> str | None:
     """Reason a conditional access value (``no @ (...)``) bars the truck, or None."""
     for what, cond in _split_conditions(value):
         if what not in _DENY:
@@ -176,8 +200,18 @@ def conditional_restriction(value: str, settings: TruckSettings) -> str | None:
 def restriction(tags: Mapping[str, str], settings: TruckSettings) -> str | None:
     """Why the truck profile may not use a way of a truck road class, or None.
 
-    Returns one of ``"maxweight"``, ``"maxaxleload"``, ``"maxheight"``, ``"maxwidth"``,
-    ``"maxlength"``, ``"closure"`` or None (see the module docstring for the rules).
+    Parameters
+    ----------
+    tags
+        The way's OSM tags (or a line layer's columns of the same names).
+    settings
+        The truck profile.
+
+    Returns
+    -------
+    str or None
+        ``"maxweight"``, ``"maxaxleload"``, ``"maxheight"``, ``"maxwidth"``,
+        ``"maxlength"``, ``"closure"`` or None (see the module docstring for the rules).
     """
     weight = parse_weight_t(_first(tags, "maxweight:hgv", "maxweight"))
     axle = parse_weight_t(_first(tags, "maxaxleload:hgv", "maxaxleload"))
@@ -197,7 +231,7 @@ def restriction(tags: Mapping[str, str], settings: TruckSettings) -> str | None:
     for key in ("hgv:conditional", "motor_vehicle:conditional", "access:conditional"):
         value = tags.get(key)
         if value:
-            found = conditional_restriction(value, settings)
+            found = _conditional_restriction(value, settings)
             if found is not None:
                 return found
     if settings.avoid_closures:

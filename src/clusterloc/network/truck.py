@@ -181,8 +181,17 @@ RESTRICTION_REASONS: tuple[str, ...] = (
 def restricted_summary(ways: Mapping[str, int], metres: Mapping[str, float]) -> dict[str, Any]:
     """``{reason: {"ways": n, "km": km}}`` for the restriction reasons that dropped roads.
 
-    ``ways`` counts dropped ways (or line features) per reason, ``metres`` their road length
-    (a way once, whatever its direction).
+    Parameters
+    ----------
+    ways
+        Dropped ways (or line features) per reason.
+    metres
+        Their road length per reason (m; a way once, whatever its direction).
+
+    Returns
+    -------
+    dict
+        Only the restriction reasons (:data:`RESTRICTION_REASONS`) that dropped something.
     """
     return {
         reason: {"ways": int(ways[reason]), "km": round(float(metres.get(reason, 0.0)) / 1000, 3)}
