@@ -76,10 +76,16 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
         "unknown_key",
         unknown_key,
         [],
-        r"scenario\.yaml line 28: unknown key 'policy\.max_opn'; allowed keys: budget,",
+        r"scenario\.yaml line 28: unknown key 'policy\.max_opn' \(did you mean 'max_open'\?\); "
+        r"allowed keys: budget,",
     ),
     ("missing_table", missing_table, [], r"table file .*supply\.csv not found"),
-    ("missing_column", missing_column, [], r"sites\.csv \(sites\): missing column 'lat'"),
+    (
+        "missing_column",
+        missing_column,
+        [],
+        r"sites\.csv line 1, column 5: unknown sites column 'latitude'; did you mean 'lat'\?",
+    ),
     (
         "wrong_type",
         wrong_type,

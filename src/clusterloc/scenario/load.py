@@ -24,7 +24,13 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from clusterloc.errors import ScenarioError
-from clusterloc.scenario.schema import OPTIONAL_TABLES, REQUIRED_TABLES, Scenario
+from clusterloc.scenario.columns import nearest
+from clusterloc.scenario.schema import (
+    OPTIONAL_TABLES,
+    REQUIRED_TABLES,
+    Scenario,
+    is_file_mapping,
+)
 
 __all__ = [
     "PATH_KEYS",
@@ -209,7 +215,19 @@ def expand_path(value: str, base_dir: Path, *, key: str, where: str) -> str:
 
 
 def _is_row_list(value: Any) -> bool:
-    return isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    return isinstance(value, list) and any(
+        isinstance(v, dict) and not is_file_mapping(v) for v in value
+    )
+
+
+def _resolve_table_item(value: Any, base_dir: Path, *, key: str, where: str) -> Any:
+    if isinstance(value, str):
+        return _resolve_table_path(value, base_dir, key=key, where=where)
+    if is_file_mapping(value) and isinstance(value["path"], str):
+        out = dict(value)
+        out["path"] = _resolve_table_path(value["path"], base_dir, key=f"{key}.path", where=where)
+        return out
+    return value
 
 
 def resolve_paths(data: dict[str, Any], base_dir: Path, locs: Locations, where: str) -> None:
@@ -232,13 +250,11 @@ def resolve_paths(data: dict[str, Any], base_dir: Path, locs: Locations, where: 
 
     for key in TABLE_KEYS:
         value = data.get(key)
-        if isinstance(value, str):
-            data[key] = _resolve_table_path(value, base_dir, key=key, where=loc((key,)))
+        if isinstance(value, str | dict):
+            data[key] = _resolve_table_item(value, base_dir, key=key, where=loc((key,)))
         elif isinstance(value, list) and not _is_row_list(value):
             data[key] = [
-                _resolve_table_path(v, base_dir, key=f"{key}[{i}]", where=loc((key, i)))
-                if isinstance(v, str)
-                else v
+                _resolve_table_item(v, base_dir, key=f"{key}[{i}]", where=loc((key, i)))
                 for i, v in enumerate(value)
             ]
     for keys in PATH_KEYS:
@@ -273,7 +289,8 @@ def _raise_unresolved(data: dict[str, Any]) -> None:
     values: list[Any] = []
     for key in TABLE_KEYS:
         value = data.get(key)
-        values.extend(value if isinstance(value, list) else [value])
+        for item in value if isinstance(value, list) else [value]:
+            values.append(item["path"] if isinstance(item, dict) and "path" in item else item)
     network = data.get("network")
     if isinstance(network, dict):
         values.extend(network.get(k) for _, k in PATH_KEYS)
@@ -343,9 +360,28 @@ def _load_chain(
         parent_data.pop("extends", None)
         merged = deep_merge(merged, parent_data)
         merged_locs.update(parent_locs)
+    _drop_replaced(merged, data, (), merged_locs)
     merged = deep_merge(merged, data)
     merged_locs.update(locs)
     return merged, merged_locs
+
+
+def _drop_locations(locs: Locations, prefix: tuple[Any, ...]) -> None:
+    """Forget the locations of every key below ``prefix`` (its value was replaced)."""
+    n = len(prefix)
+    for key in [k for k in locs if len(k) > n and k[:n] == prefix]:
+        del locs[key]
+
+
+def _drop_replaced(
+    base: dict[str, Any], child: dict[str, Any], prefix: tuple[Any, ...], locs: Locations
+) -> None:
+    """Drop the parent's locations of values that ``deep_merge`` replaces with the child's."""
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _drop_replaced(base[key], value, (*prefix, key), locs)
+        else:
+            _drop_locations(locs, (*prefix, key))
 
 
 # --------------------------------------------------------------------------- overrides
@@ -492,7 +528,9 @@ def _format_problem(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if err["type"] == "extra_forbidden":
         model = _model_at(loc[:-1])
         allowed = ", ".join(sorted(model.model_fields)) if model else "?"
-        return f"unknown key '{key}'; allowed keys: {allowed}."
+        hint = nearest(str(loc[-1]), model.model_fields) if model and loc else None
+        mean = f" (did you mean '{hint}'?)" if hint else ""
+        return f"unknown key '{key}'{mean}; allowed keys: {allowed}."
     if err["type"] == "missing":
         return f"missing required key '{key}'."
     msg = str(err["msg"])
@@ -573,10 +611,12 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] | None 
         parts, value = parse_override(text)
         value = _resolve_override_paths(parts, value)
         apply_override(data, parts, value, text)
+        _drop_locations(locs, tuple(parts))
         locs[tuple(parts)] = f"--set {text}"
     _raise_unresolved(data)
     scenario = validate_scenario(data, locs, where)
     scenario._path = top.resolve()
     scenario._files = files
+    scenario._locations = locs
     log.debug("loaded scenario %s from %s", scenario.name, [str(f) for f in files])
     return scenario
