@@ -125,6 +125,14 @@ def comma_decimal(value: str) -> str:
     return value.replace(".", ",") if re.fullmatch(r"\d+\.\d+", value) else value
 
 
+def _alias_bomb(levels: int, width: int) -> str:
+    """A 'billion laughs' document: each level repeats the previous one ``width`` times."""
+    lines = ["x_l0: &l0 [lol]"]
+    for i in range(1, levels + 1):
+        lines.append(f"x_l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * width) + "]")
+    return "\n".join(lines) + "\n"
+
+
 SITES_ROW_4 = "plant_kostanay,Kostanay assembly,plant,63.62463,53.21435,1500000000,40000,20000"
 GEOJSON_SITES = (
     '{"type": "FeatureCollection", "features": ['
@@ -648,6 +656,40 @@ CASES: list[Case] = [
             lambda d: _pad_rows(d / "sites.csv"),
         ),
         r"sites\.csv line 1, column 11: unknown sites column 'operator'",
+    ),
+    # ---------------------------------------------------------------- YAML limits
+    Case(
+        "yaml_alias_bomb",
+        yaml_add(_alias_bomb(levels=9, width=10)),
+        r"lanes\.yaml: the document holds more than 1,000,000 values once its YAML aliases are "
+        r"expanded",
+    ),
+    Case(
+        "yaml_too_many_aliases",
+        yaml_add("x_notes: &n [a]\nx_more: [" + ", ".join(["*n"] * 250) + "]\n"),
+        r"lanes\.yaml line 7: more than 200 YAML aliases",
+    ),
+    Case(
+        "yaml_recursive_alias",
+        yaml_add("x_loop: &loop [a, *loop]\n"),
+        r"lanes\.yaml line 6: a YAML alias refers to the value that contains it",
+    ),
+    Case(
+        "yaml_nested_too_deep",
+        yaml_add("x_deep: " + "[" * 100 + "]" * 100 + "\n"),
+        r"lanes\.yaml line 6: mappings and lists nested more than 64 deep",
+    ),
+    Case(
+        "yaml_not_utf8",
+        lambda d: (d / "lanes.yaml").write_bytes(
+            (d / "lanes.yaml").read_bytes() + "description: Kóstanay\n".encode("latin-1")
+        ),
+        r"scenario .*lanes\.yaml line 6: byte 0xf3 is not UTF-8; save the scenario file as UTF-8",
+    ),
+    Case(
+        "yaml_undefined_alias",
+        yaml_add("description: *nothing\n"),
+        r"lanes\.yaml line 6: malformed YAML \(found undefined alias",
     ),
     Case(
         "top_level_typo",

@@ -31,6 +31,7 @@ from clusterloc.scenario.schema import (
     Scenario,
     is_file_mapping,
 )
+from clusterloc.scenario.yamlread import MAX_VALUES, compose, read_text
 
 __all__ = [
     "PATH_KEYS",
@@ -78,23 +79,42 @@ def _describe(path: Path) -> str:
 
 
 def _walk_nodes(node: yaml.Node, prefix: tuple[Any, ...], where: str, locs: Locations) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise ScenarioError(
-                    f"scenario {where} line {line}: key '{_dotted((*prefix, key))}' is given "
-                    f"twice (first on line {seen[key]})."
-                )
-            seen[key] = line
-            locs[(*prefix, key)] = f"{where} line {line}"
-            _walk_nodes(value_node, (*prefix, key), where, locs)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            locs[(*prefix, i)] = f"{where} line {item.start_mark.line + 1}"
-            _walk_nodes(item, (*prefix, i), where, locs)
+    """Record ``key path -> "file line N"`` for every key and item (aliases expanded).
+
+    Raises
+    ------
+    ScenarioError
+        A key given twice in one mapping, or more than ``MAX_VALUES`` values.
+    """
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(node, prefix)]
+    count = 0
+    while stack:
+        current, path = stack.pop()
+        children: list[tuple[yaml.Node, tuple[Any, ...], int]] = []
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in current.value:
+                key = key_node.value
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ScenarioError(
+                        f"scenario {where} line {line}: key '{_dotted((*path, key))}' is given "
+                        f"twice (first on line {seen[key]})."
+                    )
+                seen[key] = line
+                children.append((value_node, (*path, key), line))
+        elif isinstance(current, yaml.SequenceNode):
+            for i, item in enumerate(current.value):
+                children.append((item, (*path, i), item.start_mark.line + 1))
+        count += len(children)
+        if count > MAX_VALUES:
+            raise ScenarioError(
+                f"scenario {where}: the document holds more than {MAX_VALUES:,} values once its "
+                "YAML aliases are expanded; write the values out or use table files."
+            )
+        for child, child_path, line in children:
+            locs[child_path] = f"{where} line {line}"
+            stack.append((child, child_path))
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], Locations]:
@@ -118,18 +138,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], Locations]:
     where = _describe(path)
     if not path.is_file():
         raise ScenarioError(f"scenario file {where} not found.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"scenario file {where} cannot be read: {exc}.") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"scenario {where}{line}: malformed YAML ({problem}).") from exc
+    node, data = compose(read_text(path, where), where)
     if data is None:
         raise ScenarioError(f"scenario {where} is empty.")
     if not isinstance(data, dict):
@@ -410,9 +419,9 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     if not sep or not key or any(not part for part in key.split(".")):
         raise ScenarioError(f"--set '{text}': expected key.path=value, e.g. policy.co2_price=20.")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"--set '{text}': the value is not valid YAML.") from exc
+        value = compose(raw, f"--set '{text}'")[1] if raw.strip() else None
+    except ScenarioError:
+        raise ScenarioError(f"--set '{text}': the value is not valid YAML.") from None
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
     return parts, value
 
