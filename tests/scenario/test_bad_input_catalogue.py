@@ -34,6 +34,8 @@ class Case:
     """Regular expression the error line must match."""
     args: list[str] = field(default_factory=list)
     exit_code: int = 2
+    scenario: str = "lanes.yaml"
+    """The scenario file run (``scenario.yaml`` builds the road network)."""
 
 
 def edit(path: Path, old: str, new: str, count: int = 1) -> None:
@@ -131,6 +133,56 @@ def _alias_bomb(levels: int, width: int) -> str:
     for i in range(1, levels + 1):
         lines.append(f"x_l{i}: &l{i} [" + ", ".join([f"*l{i - 1}"] * width) + "]")
     return "\n".join(lines) + "\n"
+
+
+def projected_sites(
+    file: str, *, crs_member: bool, declare: str | None = None, epsg: int = 32643
+) -> Callable[[Path], None]:
+    """Write the sites as a GeoJSON in UTM metres and point the scenario at it."""
+
+    def mutate(d: Path) -> None:
+        import json
+
+        import geopandas as gpd
+        import pandas as pd
+
+        df = pd.read_csv(d / "sites.csv")
+        points = gpd.points_from_xy(df["lon"], df["lat"])
+        gdf = gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=points, crs=4326)
+        gdf.to_crs(epsg).to_file(d / file, driver="GeoJSON")
+        if not crs_member:
+            data = json.loads((d / file).read_text())
+            data.pop("crs", None)
+            (d / file).write_text(json.dumps(data))
+        spec = file if declare is None else f"{{path: {file}, crs: '{declare}'}}"
+        add_to_lanes_yaml(d, f"sites: {spec}\n")
+
+    return mutate
+
+
+def projected_roads(d: Path) -> None:
+    """A road layer in metres with no 'crs' member (GeoJSON then means lon/lat)."""
+    import json
+
+    road = {
+        "type": "FeatureCollection",
+        "features": [
+            {
+                "type": "Feature",
+                "properties": {"highway": "trunk"},
+                "geometry": {
+                    "type": "LineString",
+                    "coordinates": [[500000, 5000000], [600000, 5100000]],
+                },
+            }
+        ],
+    }
+    (d / "roads.geojson").write_text(json.dumps(road))
+    edit(
+        d / "scenario.yaml",
+        "source: ${CLUSTERLOC_SHARED}/data/osm/kz_republic_roads_KAZ01-23.geojson",
+        "source: roads.geojson",
+    )
 
 
 SITES_ROW_4 = "plant_kostanay,Kostanay assembly,plant,63.62463,53.21435,1500000000,40000,20000"
@@ -584,6 +636,44 @@ CASES: list[Case] = [
         then(write_bytes("sup.geojson", GEOJSON_SITES.encode()), yaml_add("sites: sup.geojson\n")),
         r"table .*sup\.geojson: unknown sites column 'fixed_costs'; did you mean 'fixed_cost'",
     ),
+    # ---------------------------------------------------------------- coordinates / CRS
+    Case(
+        "geojson_in_metres_without_crs",
+        projected_sites("utm.geojson", crs_member=False),
+        r"table .*utm\.geojson has no CRS other than lon/lat .* its coordinates reach "
+        r"\(\d+, \d+\), so it looks projected \(metres\); declare its CRS: sites: \{path: "
+        r"\.\.\., crs: EPSG:<code>\}",
+    ),
+    Case(
+        "geojson_in_utm_undeclared",
+        projected_sites("utm.geojson", crs_member=True),
+        r"table .*utm\.geojson is in EPSG:32643; clusterloc does not reproject silently: "
+        r"declare it \(sites: \{path: \.\.\., crs: EPSG:32643\}\)",
+    ),
+    Case(
+        "geojson_crs_contradicts_declaration",
+        projected_sites("utm.geojson", crs_member=True, declare="EPSG:32642"),
+        r"table .*utm\.geojson says its CRS is EPSG:32643, but the scenario declares "
+        r"EPSG:32642",
+    ),
+    Case(
+        "unknown_crs_declared",
+        yaml_add("sites: {path: sites.csv, crs: 'EPSG:999999'}\n"),
+        r"lanes\.yaml line 6: sites: crs: unknown CRS 'EPSG:999999'",
+    ),
+    Case(
+        "csv_lon_in_metres",
+        cell("sites.csv", "63.62463,53.21435", "412345.6,5897321.1"),
+        r"sites\.csv line 4: sites column 'lon' must be <= 180, got 412345\.6; projected "
+        r"coordinates \(metres\)\? declare the table's CRS",
+    ),
+    Case(
+        "road_layer_in_metres",
+        projected_roads,
+        r"roads\.geojson: the layer is labelled EPSG:4326 .* its coordinates reach \(600000, "
+        r"5100000\), so it looks projected \(metres\); declare its CRS in the file",
+        scenario="scenario.yaml",
+    ),
     # ---------------------------------------------------------------- table specs
     Case(
         "mapping_without_path",
@@ -743,7 +833,7 @@ def test_bad_input_is_refused_with_one_line(
     monkeypatch.chdir(tmp_path)
     case.mutate(kz_copy)
     before = _files(tmp_path)
-    args = ["solve", str(kz_copy / "lanes.yaml"), "--out", str(tmp_path / "runs" / "out")]
+    args = ["solve", str(kz_copy / case.scenario), "--out", str(tmp_path / "runs" / "out")]
     code, err = run_main([*args, "--no-maps", *case.args], capsys)
     assert code == case.exit_code, err
     assert "Traceback" not in err

@@ -242,3 +242,36 @@ def test_extra_columns_are_carried_when_declared_or_prefixed(tmp_path: Path) -> 
     sites = read_tables(load_scenario(folder / "lanes.yaml")).sites
     assert sites["operator"].tolist()[:2] == ["op0", "op1"]
     assert sites["x_region"].tolist()[-1] == "r16"
+
+
+@pytest.mark.parametrize("kind", ["geojson_without_crs", "geojson_with_crs", "csv"])
+def test_declared_crs_is_transformed_to_lon_lat(
+    kind: str, tmp_path: Path, clean: dict[str, pd.DataFrame]
+) -> None:
+    import geopandas as gpd
+
+    folder = tmp_path / "kz"
+    shutil.copytree(KZ_SMALL, folder)
+    df = pd.read_csv(folder / "sites.csv", dtype=str, keep_default_na=False)
+    points = gpd.points_from_xy(df["lon"].astype(float), df["lat"].astype(float))
+    utm = gpd.GeoDataFrame(df.drop(columns=["lon", "lat"]), geometry=points, crs=4326)
+    utm = utm.to_crs(32643)
+    if kind == "csv":
+        df["lon"], df["lat"] = utm.geometry.x.map(repr), utm.geometry.y.map(repr)
+        df.to_csv(folder / "utm.csv", index=False)
+        spec = "{path: utm.csv, crs: 'EPSG:32643'}"
+    else:
+        utm.to_file(folder / "utm.geojson", driver="GeoJSON")
+        if kind == "geojson_without_crs":
+            data = json.loads((folder / "utm.geojson").read_text())
+            data.pop("crs")
+            (folder / "utm.geojson").write_text(json.dumps(data))
+        spec = "{path: utm.geojson, crs: 'EPSG:32643'}"
+    with (folder / "lanes.yaml").open("a", encoding="utf-8") as fh:
+        fh.write(f"sites: {spec}\n")
+    sites = _numbers(folder)["sites"]
+    want = clean["sites"]
+    assert sites["site_id"].tolist() == want["site_id"].tolist()
+    for axis in ("lon", "lat"):
+        diff = (sites[axis].astype(float) - want[axis].astype(float)).abs().max()
+        assert diff < 1e-7, (axis, diff)

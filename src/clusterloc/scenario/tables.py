@@ -114,7 +114,13 @@ def _convert(value: Any, col: Column, where: str, table: str, decimal: str = "."
     if col.min is not None and number < col.min:
         raise ScenarioError(f"{bad} must be >= {col.min:g}, got {value}.")
     if col.max is not None and number > col.max:
-        raise ScenarioError(f"{bad} must be <= {col.max:g}, got {value}.")
+        hint = ""
+        if col.name in ("lon", "lat") and abs(number) > 1000:
+            hint = (
+                f"; projected coordinates (metres)? declare the table's CRS: {table}: "
+                "{path: ..., crs: EPSG:<code>}"
+            )
+        raise ScenarioError(f"{bad} must be <= {col.max:g}, got {value}{hint}.")
     if col.kind == "int":
         if not number.is_integer():
             raise ScenarioError(f"{bad} must be a whole number, got {value}.")
@@ -194,6 +200,8 @@ def _read_csv(table: str, opts: _FileOptions, declared: Sequence[str]) -> _Sourc
         where=where,
         table=table,
     )
+    if opts.crs and "lon" in csv_table.header and "lat" in csv_table.header:
+        _transform_lonlat(records, opts.crs, decimal)
     if csv_table.encoding not in ("utf-8", "utf-8-sig", "ascii") or decimal != ".":
         log.info(
             "table %s: read as %s, delimiter %s, decimal mark '%s'",
@@ -210,6 +218,53 @@ def _read_csv(table: str, opts: _FileOptions, declared: Sequence[str]) -> _Sourc
         decimal=decimal,
         header_where=f"table {where} line {header_line}",
     )
+
+
+def _to_lonlat(gdf: Any, declared: str | None, where: str, table: str) -> Any:
+    """The layer in EPSG:4326: as declared (``crs``), or refused when it is not lon/lat."""
+    import pyproj
+
+    wgs84 = pyproj.CRS("EPSG:4326")
+    if declared is not None:
+        want = pyproj.CRS.from_user_input(declared)
+        if gdf.crs is not None and not gdf.crs.equals(wgs84) and not gdf.crs.equals(want):
+            raise ScenarioError(
+                f"table {where} says its CRS is {gdf.crs.to_string()}, but the scenario "
+                f"declares {declared}; remove the declaration or correct it."
+            )
+        return gdf.set_crs(want, allow_override=True).to_crs(wgs84)
+    if gdf.crs is not None and not gdf.crs.equals(wgs84):
+        raise ScenarioError(
+            f"table {where} is in {gdf.crs.to_string()}; clusterloc does not reproject "
+            f"silently: declare it ({table}: {{path: ..., crs: {gdf.crs.to_string()}}}) to "
+            "have it transformed to EPSG:4326."
+        )
+    x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+    if max(abs(x0), abs(x1)) > 180 or max(abs(y0), abs(y1)) > 90:
+        raise ScenarioError(
+            f"table {where} has no CRS other than lon/lat (a GeoJSON without a 'crs' member is "
+            f"read as EPSG:4326), but its coordinates reach ({x1:.0f}, {y1:.0f}), so it looks "
+            f"projected (metres); declare its CRS: {table}: {{path: ..., crs: EPSG:<code>}} "
+            "(e.g. EPSG:32642 for UTM zone 42N)."
+        )
+    return gdf
+
+
+def _transform_lonlat(records: list[dict[str, Any]], crs: str, decimal: str) -> None:
+    """Turn ``lon``/``lat`` given in ``crs`` into EPSG:4326 in place (unreadable cells kept)."""
+    import pyproj
+
+    transformer = pyproj.Transformer.from_crs(crs, "EPSG:4326", always_xy=True)
+    for rec in records:
+        try:
+            x, y = (
+                parse_number(v, decimal) if isinstance(v, str) else float(v)
+                for v in (rec["lon"], rec["lat"])
+            )
+        except (TypeError, ValueError):
+            continue  # reported by the cell check with the row and column
+        lon, lat = transformer.transform(x, y)
+        rec["lon"], rec["lat"] = float(lon), float(lat)
 
 
 def _read_vector(table: str, opts: _FileOptions, declared: Sequence[str]) -> _Source:
@@ -234,13 +289,11 @@ def _read_vector(table: str, opts: _FileOptions, declared: Sequence[str]) -> _So
     check_header(table, columns, declared=declared, locate=lambda i: f"table {where}")
     frame = pd.DataFrame(gdf.drop(columns=gdf.geometry.name))
     frame.columns = columns
+    has_lonlat = "lon" in frame.columns and "lat" in frame.columns
+    if len(gdf) and not has_lonlat:
+        gdf = _to_lonlat(gdf, opts.crs, where, table)
     geom = gdf.geometry
-    if len(gdf) and ("lon" not in frame.columns or "lat" not in frame.columns):
-        if gdf.crs is not None and gdf.crs.to_epsg() != 4326:
-            raise ScenarioError(
-                f"table {where} is in {gdf.crs.to_string()}; clusterloc needs EPSG:4326 "
-                "(lon/lat) and does not reproject silently."
-            )
+    if len(gdf) and not has_lonlat:
         if not (geom.geom_type == "Point").all():
             raise ScenarioError(
                 f"table {where}: features must be Points to give lon/lat "
@@ -249,9 +302,12 @@ def _read_vector(table: str, opts: _FileOptions, declared: Sequence[str]) -> _So
         frame["lon"] = geom.x.to_numpy()
         frame["lat"] = geom.y.to_numpy()
         columns = [*columns, "lon", "lat"]
+    records = [{str(k): v for k, v in r.items()} for r in frame.to_dict("records")]
+    if has_lonlat and opts.crs:
+        _transform_lonlat(records, opts.crs, ".")
     return _Source(
         columns=columns,
-        records=[{str(k): v for k, v in r.items()} for r in frame.to_dict("records")],
+        records=records,
         wheres=[f"{where} feature {i + 1}" for i in range(len(frame))],
         label=where,
         header_where=f"table {where}",
@@ -291,6 +347,8 @@ def _read_workbook(table: str, opts: _FileOptions, declared: Sequence[str]) -> _
             continue
         records.append(rec)
         wheres.append(f"{where} row {int(fid)}")
+    if opts.crs and "lon" in columns and "lat" in columns:
+        _transform_lonlat(records, opts.crs, ".")
     return _Source(
         columns=columns,
         records=records,
