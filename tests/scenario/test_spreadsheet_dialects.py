@@ -275,3 +275,11 @@ def test_declared_crs_is_transformed_to_lon_lat(
     for axis in ("lon", "lat"):
         diff = (sites[axis].astype(float) - want[axis].astype(float)).abs().max()
         assert diff < 1e-7, (axis, diff)
+
+
+def test_workbook_tables_count_as_input_files(tmp_path: Path) -> None:
+    folder = tmp_path / "kz"
+    shutil.copytree(KZ_SMALL, folder)
+    xlsx_workbook(folder)
+    files = read_tables(load_scenario(folder / "lanes.yaml")).files()
+    assert {p.name for p in files} == {f.replace(".csv", ".xlsx") for f in FILES}

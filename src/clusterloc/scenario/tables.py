@@ -595,7 +595,9 @@ class ScenarioTables:
             if frame is None or WHERE not in frame:
                 continue
             for where in frame[WHERE].unique():
-                text = str(where).split(" line ")[0].split(" feature ")[0].split(" layer ")[0]
+                text = str(where)
+                for sep in (" line ", " feature ", " layer ", " sheet "):
+                    text = text.split(sep)[0]
                 path = Path(text)
                 if path.is_file() and path.resolve() not in out:
                     out.append(path.resolve())
