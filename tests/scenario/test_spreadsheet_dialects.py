@@ -91,11 +91,15 @@ def excel_ru(d: Path) -> None:
         )
 
 
+def _excel_ru_cell(cell: str) -> str:
+    return {"true": "ИСТИНА", "false": "ЛОЖЬ"}.get(cell, _comma(cell))
+
+
 def excel_cp1251(d: Path) -> None:
-    """Excel (ru-RU) plain 'CSV': cp1251, Cyrillic names, ';', decimal comma."""
+    """Excel (ru-RU) plain 'CSV': cp1251, Cyrillic names, ';', decimal comma, ИСТИНА/ЛОЖЬ."""
     for f in FILES:
         rows = _cyrillic_names(_rows(d / f))
-        _write(d / f, rows, delimiter=";", encoding="cp1251", cell=_comma, newline="\r\n")
+        _write(d / f, rows, delimiter=";", encoding="cp1251", cell=_excel_ru_cell, newline="\r\n")
 
 
 def unicode_text(d: Path) -> None:

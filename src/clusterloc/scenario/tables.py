@@ -53,8 +53,9 @@ log = logging.getLogger(__name__)
 
 WHERE = "_where"
 _VECTOR_SUFFIXES = (".geojson", ".json", ".gpkg", ".shp", ".fgb")
-_TRUE = {"true", "yes", "y", "1", "t"}
-_FALSE = {"false", "no", "n", "0", "f"}
+#: Excel in Russian writes ИСТИНА / ЛОЖЬ for TRUE / FALSE.
+_TRUE = {"true", "yes", "y", "1", "t", "истина", "да"}
+_FALSE = {"false", "no", "n", "0", "f", "ложь", "нет"}
 
 
 def _is_missing(value: Any) -> bool:
