@@ -16,6 +16,8 @@ import pandas as pd
 
 from clusterloc.errors import ScenarioError
 
+__all__ = ["bound_unlimited", "most_required", "unlimited_capacity"]
+
 
 def most_required(
     demand: pd.DataFrame, bom: pd.DataFrame, commodities: list[str]

@@ -19,6 +19,16 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from clusterloc.errors import ScenarioError
 from clusterloc.scenario.schema import TABLE_COLUMNS
 
+__all__ = [
+    "ATTRIBUTE_PREFIX",
+    "check_attribute_declarations",
+    "check_header",
+    "is_attribute",
+    "known_columns",
+    "nearest",
+    "unknown_column_message",
+]
+
 #: Columns whose name starts with this are pass-through attributes without declaration.
 ATTRIBUTE_PREFIX = "x_"
 

@@ -27,6 +27,18 @@ from pathlib import Path
 
 from clusterloc.errors import ScenarioError
 
+__all__ = [
+    "CANDIDATE_DELIMITERS",
+    "MAX_TABLE_BYTES",
+    "CsvTable",
+    "decode",
+    "describe_delimiter",
+    "detect_decimal",
+    "detect_delimiter",
+    "parse_number",
+    "read_csv_file",
+]
+
 log = logging.getLogger(__name__)
 
 #: Delimiters tried, in order of preference on a tie of equal evidence.

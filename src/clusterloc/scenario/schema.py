@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from clusterloc.constants import MARKET, SUPPLIER
 
 __all__ = [
+    "DELIMITERS",
     "INF",
     "MARKET",
     "OPTIONAL_TABLES",
@@ -35,8 +36,10 @@ __all__ = [
     "PolicySpec",
     "Scenario",
     "SolverSpec",
+    "TableFile",
     "TableSpec",
     "TruckSpec",
+    "is_file_mapping",
 ]
 
 #: Solvers a scenario may name (``solver.name`` and ``--solver``).

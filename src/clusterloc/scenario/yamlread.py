@@ -17,6 +17,8 @@ import yaml
 
 from clusterloc.errors import ScenarioError
 
+__all__ = ["MAX_ALIASES", "MAX_DEPTH", "MAX_SCENARIO_BYTES", "MAX_VALUES", "compose", "read_text"]
+
 #: Largest scenario file read, in bytes (inline tables included).
 MAX_SCENARIO_BYTES = 20 * 1024 * 1024
 #: Most aliases (``*name``) one scenario file may use.
@@ -70,7 +72,7 @@ class _LimitedLoader(yaml.SafeLoader):
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
-                line = self.peek_event().start_mark.line + 1
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
                 raise ScenarioError(
                     f"scenario {self.where} line {line}: more than {MAX_ALIASES} YAML aliases "
                     "(*name); a scenario needs few, and many can expand into an enormous "
@@ -79,7 +81,7 @@ class _LimitedLoader(yaml.SafeLoader):
         self.depth += 1
         try:
             if self.depth > MAX_DEPTH:
-                line = self.peek_event().start_mark.line + 1
+                line = self.peek_event().start_mark.line + 1  # type: ignore[no-untyped-call]
                 raise ScenarioError(
                     f"scenario {self.where} line {line}: mappings and lists nested more than "
                     f"{MAX_DEPTH} deep."
