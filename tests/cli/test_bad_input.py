@@ -70,16 +70,37 @@ def unchanged(d: Path) -> None:
     pass
 
 
+def misspelled_column(d: Path) -> None:
+    replace(d / "sites.csv", "lat,fixed_cost,", "lat,fixed_costs,")
+
+
+def misspelled_inline_column(d: Path) -> None:
+    replace(
+        d / "scenario.yaml", "weight_t: 1.2, rate_per_tkm: 25", "weight_t: 1.2, rate_per_km: 25"
+    )
+
+
+def latin1_table(d: Path) -> None:
+    text = (d / "sites.csv").read_text(encoding="utf-8").replace("Kostanay", "Kóstanay")
+    (d / "sites.csv").write_bytes(text.encode("latin-1"))
+
+
 CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
     ("malformed_yaml", malformed_yaml, [], r"scenario\.yaml line 3: malformed YAML"),
     (
         "unknown_key",
         unknown_key,
         [],
-        r"scenario\.yaml line 28: unknown key 'policy\.max_opn'; allowed keys: budget,",
+        r"scenario\.yaml line 28: unknown key 'policy\.max_opn' \(did you mean 'max_open'\?\); "
+        r"allowed keys: budget,",
     ),
     ("missing_table", missing_table, [], r"table file .*supply\.csv not found"),
-    ("missing_column", missing_column, [], r"sites\.csv \(sites\): missing column 'lat'"),
+    (
+        "missing_column",
+        missing_column,
+        [],
+        r"sites\.csv line 1, column 5: unknown sites column 'latitude'; did you mean 'lat'\?",
+    ),
     (
         "wrong_type",
         wrong_type,
@@ -105,6 +126,33 @@ CASES: list[tuple[str, Callable[[Path], None], list[str], str]] = [
         missing_osm_file,
         [],
         r"network\.source: road file .*kazakhstan-latest\.osm\.pbf not found",
+    ),
+    (
+        "misspelled_column",
+        misspelled_column,
+        [],
+        r"sites\.csv line 1, column 6: unknown sites column 'fixed_costs'; did you mean "
+        r"'fixed_cost'\?",
+    ),
+    (
+        "misspelled_inline_column",
+        misspelled_inline_column,
+        [],
+        r"scenario\.yaml line 15 commodities\[0\]: unknown commodities column 'rate_per_km'; "
+        r"did you mean 'rate_per_tkm'\?",
+    ),
+    (
+        "misspelled_set_into_list_item",
+        unchanged,
+        ["--set", "commodities.0.weght=1.3"],
+        r"--set commodities\.0\.weght=1\.3: commodities\[0\]: unknown commodities column "
+        r"'weght'; did you mean 'weight_t'\?",
+    ),
+    (
+        "latin1_table",
+        latin1_table,
+        [],
+        r"sites\.csv line 4: byte 0xf3 is not UTF-8",
     ),
     (
         "unknown_solver_option",
@@ -134,6 +182,7 @@ VALIDATE_CASES = (
     "latitude_95",
     "extends_cycle",
     "missing_osm_file",
+    "misspelled_column",
 )
 PARAMS = [pytest.param("solve", *c[1:], id=f"solve-{c[0]}") for c in CASES] + [
     pytest.param("validate", *c[1:], id=f"validate-{c[0]}") for c in CASES if c[0] in VALIDATE_CASES

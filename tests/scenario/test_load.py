@@ -161,7 +161,10 @@ def test_unknown_key_lists_allowed_keys_with_line(tmp_path: Path) -> None:
 
 def test_unknown_top_level_key(tmp_path: Path) -> None:
     path = write(tmp_path, "s.yaml", MINIMAL + "polcy: {}\n")
-    with pytest.raises(ScenarioError, match=r"unknown key 'polcy'; allowed keys: bom, commodities"):
+    with pytest.raises(
+        ScenarioError,
+        match=r"unknown key 'polcy' \(did you mean 'policy'\?\); allowed keys: attributes, bom,",
+    ):
         load_scenario(path)
 
 

@@ -13,6 +13,7 @@ import traceback
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from clusterloc.errors import ClusterlocError
 
@@ -56,7 +57,9 @@ def main(argv: list[str] | None = None) -> None:
     except ClusterlocError as exc:
         if debug:
             traceback.print_exc()
-        err_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
+        err_console.print(
+            f"[bold red]error:[/] {escape(str(exc))}", highlight=False, soft_wrap=True
+        )
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
         err_console.print("[bold red]interrupted[/]")

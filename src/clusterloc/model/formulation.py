@@ -186,6 +186,14 @@ class LocationModel:
             )
         if cost_basis not in ("unit", "total"):
             raise ModelInputError(f"cost_basis must be 'unit' or 'total', got {cost_basis!r}.")
+        if cost_basis == "total" and single_sourcing and (d <= 0).any():
+            j = int(np.flatnonzero(d <= 0)[0])
+            label = customer_ids[j] if customer_ids is not None else f"C{j + 1}"
+            raise ModelInputError(
+                f"customer '{label}' has demand {d[j]:g}: with cost_basis='total' and single "
+                "sourcing it must still be assigned at its total cost, which a per-unit cost "
+                "cannot express; leave the customer out or give it a positive demand."
+            )
         if cost_basis == "total":
             with np.errstate(divide="ignore", invalid="ignore"):
                 c = np.where(d[None, :] > 0, c / np.where(d > 0, d, 1.0)[None, :], 0.0)

@@ -133,10 +133,26 @@ def read_line_layer(path: Path) -> gpd.GeoDataFrame:
         log.info("%s: reprojecting the layer from %s to EPSG:4326", path, gdf.crs.to_string())
         gdf = gdf.to_crs(WGS84)
     gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    _refuse_projected_as_degrees(gdf, path)
     gdf = gdf[gdf.geom_type.isin(["LineString", "MultiLineString"])]
     if len(gdf) == 0:
         raise NetworkError(f"{path}: the layer holds no LineString or MultiLineString roads.")
     return gdf
+
+
+def _refuse_projected_as_degrees(gdf: gpd.GeoDataFrame, path: Path) -> None:
+    """A layer labelled lon/lat (or GeoJSON without ``crs``) whose numbers are metres."""
+    if not len(gdf):
+        return
+    x0, y0, x1, y1 = (float(v) for v in gdf.total_bounds)
+    if max(abs(x0), abs(x1)) <= 180 and max(abs(y0), abs(y1)) <= 90:
+        return
+    raise NetworkError(
+        f"{path}: the layer is labelled EPSG:4326 (lon/lat; a GeoJSON without a 'crs' member "
+        f"always is) but its coordinates reach ({x1:.0f}, {y1:.0f}), so it looks projected "
+        "(metres); declare its CRS in the file (ogr2ogr -a_srs EPSG:<code> out.geojson "
+        "in.geojson) or reproject it (ogr2ogr -t_srs EPSG:4326 out.geojson in.geojson)."
+    )
 
 
 def _text(value: Any) -> str | None:

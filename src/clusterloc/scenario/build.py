@@ -23,6 +23,7 @@ import pandas as pd
 
 from clusterloc.errors import InputError, ScenarioError
 from clusterloc.model.inputs import ModelInputs, Policy
+from clusterloc.scenario.capacity import bound_unlimited, unlimited_capacity
 from clusterloc.scenario.load import _describe
 from clusterloc.scenario.schema import MARKET, SUPPLIER, Scenario
 from clusterloc.scenario.tables import WHERE, ScenarioTables, read_tables
@@ -350,6 +351,12 @@ def to_policy(scenario: Scenario) -> Policy:
     )
 
 
+def _has_unlimited(frame: pd.DataFrame) -> bool:
+    if "capacity" not in frame or not len(frame):
+        return False
+    return bool(np.isinf(pd.to_numeric(frame["capacity"], errors="coerce").astype(float)).any())
+
+
 def to_model_inputs(scenario: Scenario, tables: ScenarioTables, lanes: pd.DataFrame) -> ModelInputs:
     """Assemble :class:`~clusterloc.model.inputs.ModelInputs` from checked tables and lanes.
 
@@ -372,6 +379,15 @@ def to_model_inputs(scenario: Scenario, tables: ScenarioTables, lanes: pd.DataFr
     markets = tables.demand.drop(columns=[WHERE]).reset_index(drop=True)
     links = tables.links.drop(columns=[WHERE]).copy()
     links["commodity"] = links["commodity"].replace("", None)
+    levels = tables.levels.drop(columns=[WHERE]).reset_index(drop=True)
+    if _has_unlimited(facilities) or _has_unlimited(levels):
+        # An empty capacity cell means unlimited; the model needs a finite bound.
+        bound = unlimited_capacity(
+            tables.demand, tables.bom, tables.commodities["commodity"].tolist()
+        )
+        log.info("unlimited capacities are bounded by %g (the most the demand can require)", bound)
+        facilities = bound_unlimited(facilities, bound)
+        levels = bound_unlimited(levels, bound)
     return ModelInputs(
         commodities=tables.commodities.drop(columns=[WHERE]).reset_index(drop=True),
         links=links.reset_index(drop=True),
@@ -380,7 +396,7 @@ def to_model_inputs(scenario: Scenario, tables: ScenarioTables, lanes: pd.DataFr
         facilities=facilities,
         lanes=lanes,
         bom=tables.bom.drop(columns=[WHERE]).reset_index(drop=True),
-        levels=tables.levels.drop(columns=[WHERE]).reset_index(drop=True),
+        levels=levels,
         policy=to_policy(scenario),
         name=scenario.name,
     )

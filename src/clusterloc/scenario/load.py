@@ -24,7 +24,14 @@ import yaml
 from pydantic import BaseModel, ValidationError
 
 from clusterloc.errors import ScenarioError
-from clusterloc.scenario.schema import OPTIONAL_TABLES, REQUIRED_TABLES, Scenario
+from clusterloc.scenario.columns import nearest
+from clusterloc.scenario.schema import (
+    OPTIONAL_TABLES,
+    REQUIRED_TABLES,
+    Scenario,
+    is_file_mapping,
+)
+from clusterloc.scenario.yamlread import MAX_VALUES, compose, read_text
 
 __all__ = [
     "PATH_KEYS",
@@ -72,23 +79,42 @@ def _describe(path: Path) -> str:
 
 
 def _walk_nodes(node: yaml.Node, prefix: tuple[Any, ...], where: str, locs: Locations) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: dict[Any, int] = {}
-        for key_node, value_node in node.value:
-            key = key_node.value
-            line = key_node.start_mark.line + 1
-            if key in seen:
-                raise ScenarioError(
-                    f"scenario {where} line {line}: key '{_dotted((*prefix, key))}' is given "
-                    f"twice (first on line {seen[key]})."
-                )
-            seen[key] = line
-            locs[(*prefix, key)] = f"{where} line {line}"
-            _walk_nodes(value_node, (*prefix, key), where, locs)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            locs[(*prefix, i)] = f"{where} line {item.start_mark.line + 1}"
-            _walk_nodes(item, (*prefix, i), where, locs)
+    """Record ``key path -> "file line N"`` for every key and item (aliases expanded).
+
+    Raises
+    ------
+    ScenarioError
+        A key given twice in one mapping, or more than ``MAX_VALUES`` values.
+    """
+    stack: list[tuple[yaml.Node, tuple[Any, ...]]] = [(node, prefix)]
+    count = 0
+    while stack:
+        current, path = stack.pop()
+        children: list[tuple[yaml.Node, tuple[Any, ...], int]] = []
+        if isinstance(current, yaml.MappingNode):
+            seen: dict[Any, int] = {}
+            for key_node, value_node in current.value:
+                key = key_node.value
+                line = key_node.start_mark.line + 1
+                if key in seen:
+                    raise ScenarioError(
+                        f"scenario {where} line {line}: key '{_dotted((*path, key))}' is given "
+                        f"twice (first on line {seen[key]})."
+                    )
+                seen[key] = line
+                children.append((value_node, (*path, key), line))
+        elif isinstance(current, yaml.SequenceNode):
+            for i, item in enumerate(current.value):
+                children.append((item, (*path, i), item.start_mark.line + 1))
+        count += len(children)
+        if count > MAX_VALUES:
+            raise ScenarioError(
+                f"scenario {where}: the document holds more than {MAX_VALUES:,} values once its "
+                "YAML aliases are expanded; write the values out or use table files."
+            )
+        for child, child_path, line in children:
+            locs[child_path] = f"{where} line {line}"
+            stack.append((child, child_path))
 
 
 def read_yaml(path: Path) -> tuple[dict[str, Any], Locations]:
@@ -112,18 +138,7 @@ def read_yaml(path: Path) -> tuple[dict[str, Any], Locations]:
     where = _describe(path)
     if not path.is_file():
         raise ScenarioError(f"scenario file {where} not found.")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError(f"scenario file {where} cannot be read: {exc}.") from exc
-    try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
-        line = f" line {mark.line + 1}" if mark is not None else ""
-        raise ScenarioError(f"scenario {where}{line}: malformed YAML ({problem}).") from exc
+    node, data = compose(read_text(path, where), where)
     if data is None:
         raise ScenarioError(f"scenario {where} is empty.")
     if not isinstance(data, dict):
@@ -209,7 +224,19 @@ def expand_path(value: str, base_dir: Path, *, key: str, where: str) -> str:
 
 
 def _is_row_list(value: Any) -> bool:
-    return isinstance(value, list) and any(isinstance(v, dict) for v in value)
+    return isinstance(value, list) and any(
+        isinstance(v, dict) and not is_file_mapping(v) for v in value
+    )
+
+
+def _resolve_table_item(value: Any, base_dir: Path, *, key: str, where: str) -> Any:
+    if isinstance(value, str):
+        return _resolve_table_path(value, base_dir, key=key, where=where)
+    if is_file_mapping(value) and isinstance(value["path"], str):
+        out = dict(value)
+        out["path"] = _resolve_table_path(value["path"], base_dir, key=f"{key}.path", where=where)
+        return out
+    return value
 
 
 def resolve_paths(data: dict[str, Any], base_dir: Path, locs: Locations, where: str) -> None:
@@ -232,13 +259,11 @@ def resolve_paths(data: dict[str, Any], base_dir: Path, locs: Locations, where: 
 
     for key in TABLE_KEYS:
         value = data.get(key)
-        if isinstance(value, str):
-            data[key] = _resolve_table_path(value, base_dir, key=key, where=loc((key,)))
+        if isinstance(value, str | dict):
+            data[key] = _resolve_table_item(value, base_dir, key=key, where=loc((key,)))
         elif isinstance(value, list) and not _is_row_list(value):
             data[key] = [
-                _resolve_table_path(v, base_dir, key=f"{key}[{i}]", where=loc((key, i)))
-                if isinstance(v, str)
-                else v
+                _resolve_table_item(v, base_dir, key=f"{key}[{i}]", where=loc((key, i)))
                 for i, v in enumerate(value)
             ]
     for keys in PATH_KEYS:
@@ -273,7 +298,8 @@ def _raise_unresolved(data: dict[str, Any]) -> None:
     values: list[Any] = []
     for key in TABLE_KEYS:
         value = data.get(key)
-        values.extend(value if isinstance(value, list) else [value])
+        for item in value if isinstance(value, list) else [value]:
+            values.append(item["path"] if isinstance(item, dict) and "path" in item else item)
     network = data.get("network")
     if isinstance(network, dict):
         values.extend(network.get(k) for _, k in PATH_KEYS)
@@ -343,9 +369,28 @@ def _load_chain(
         parent_data.pop("extends", None)
         merged = deep_merge(merged, parent_data)
         merged_locs.update(parent_locs)
+    _drop_replaced(merged, data, (), merged_locs)
     merged = deep_merge(merged, data)
     merged_locs.update(locs)
     return merged, merged_locs
+
+
+def _drop_locations(locs: Locations, prefix: tuple[Any, ...]) -> None:
+    """Forget the locations of every key below ``prefix`` (its value was replaced)."""
+    n = len(prefix)
+    for key in [k for k in locs if len(k) > n and k[:n] == prefix]:
+        del locs[key]
+
+
+def _drop_replaced(
+    base: dict[str, Any], child: dict[str, Any], prefix: tuple[Any, ...], locs: Locations
+) -> None:
+    """Drop the parent's locations of values that ``deep_merge`` replaces with the child's."""
+    for key, value in child.items():
+        if isinstance(value, dict) and isinstance(base.get(key), dict):
+            _drop_replaced(base[key], value, (*prefix, key), locs)
+        else:
+            _drop_locations(locs, (*prefix, key))
 
 
 # --------------------------------------------------------------------------- overrides
@@ -374,9 +419,9 @@ def parse_override(text: str) -> tuple[list[str | int], Any]:
     if not sep or not key or any(not part for part in key.split(".")):
         raise ScenarioError(f"--set '{text}': expected key.path=value, e.g. policy.co2_price=20.")
     try:
-        value = yaml.safe_load(raw) if raw.strip() else None
-    except yaml.YAMLError as exc:
-        raise ScenarioError(f"--set '{text}': the value is not valid YAML.") from exc
+        value = compose(raw, f"--set '{text}'")[1] if raw.strip() else None
+    except ScenarioError:
+        raise ScenarioError(f"--set '{text}': the value is not valid YAML.") from None
     parts: list[str | int] = [int(p) if p.isdigit() else p for p in key.split(".")]
     return parts, value
 
@@ -492,7 +537,9 @@ def _format_problem(err: dict[str, Any], loc: tuple[Any, ...]) -> str:
     if err["type"] == "extra_forbidden":
         model = _model_at(loc[:-1])
         allowed = ", ".join(sorted(model.model_fields)) if model else "?"
-        return f"unknown key '{key}'; allowed keys: {allowed}."
+        hint = nearest(str(loc[-1]), model.model_fields) if model and loc else None
+        mean = f" (did you mean '{hint}'?)" if hint else ""
+        return f"unknown key '{key}'{mean}; allowed keys: {allowed}."
     if err["type"] == "missing":
         return f"missing required key '{key}'."
     msg = str(err["msg"])
@@ -573,10 +620,12 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] | None 
         parts, value = parse_override(text)
         value = _resolve_override_paths(parts, value)
         apply_override(data, parts, value, text)
+        _drop_locations(locs, tuple(parts))
         locs[tuple(parts)] = f"--set {text}"
     _raise_unresolved(data)
     scenario = validate_scenario(data, locs, where)
     scenario._path = top.resolve()
     scenario._files = files
+    scenario._locations = locs
     log.debug("loaded scenario %s from %s", scenario.name, [str(f) for f in files])
     return scenario

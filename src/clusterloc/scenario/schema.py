@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator,
 from clusterloc.constants import MARKET, SUPPLIER
 
 __all__ = [
+    "DELIMITERS",
     "INF",
     "MARKET",
     "OPTIONAL_TABLES",
@@ -35,16 +36,23 @@ __all__ = [
     "PolicySpec",
     "Scenario",
     "SolverSpec",
+    "TableFile",
     "TableSpec",
     "TruckSpec",
+    "is_file_mapping",
 ]
 
 #: Solvers a scenario may name (``solver.name`` and ``--solver``).
 SOLVER_NAMES: tuple[str, ...] = ("highs", "cbc")
 
 #: A table is a path (``"data/sites.csv"``; ``"data/x.gpkg#layer"`` picks a GeoPackage
-#: layer), a list of paths (rows concatenated), or a list of inline rows (mappings).
-TableSpec = str | list[str] | list[dict[str, Any]]
+#: layer), a file mapping (``{path: data/sites.csv, encoding: cp1251, delimiter: ";",
+#: decimal: ","}``, see :class:`TableFile`), a list of paths or file mappings (rows
+#: concatenated), or a list of inline rows (mappings without a ``path`` key).
+TableSpec = str | dict[str, Any] | list[str | dict[str, Any]] | list[dict[str, Any]]
+
+#: Delimiters a table file may declare (``tab`` stands for the tab character).
+DELIMITERS: dict[str, str] = {",": ",", ";": ";", "\t": "\t", "tab": "\t", "|": "|"}
 
 #: Tables a scenario must give (``lanes`` is required when there is no ``network``).
 REQUIRED_TABLES: tuple[str, ...] = ("sites", "supply", "demand", "commodities", "links")
@@ -159,6 +167,90 @@ class SolverSpec(_Strict):
         return name
 
 
+class TableFile(_Strict):
+    """How to read one table file; every key but ``path`` is optional.
+
+    Unset keys are detected from the file where that is unambiguous (see
+    :mod:`clusterloc.scenario.csvread`); where it is not, reading stops with an error that
+    names the key to set.
+    """
+
+    path: str
+    """The file (CSV, GeoJSON, GeoPackage, Shapefile); relative to the scenario file."""
+    layer: str | None = None
+    """GeoPackage layer (same as ``path#layer``)."""
+    encoding: str | None = None
+    """Text encoding of a CSV file, e.g. ``utf-8``, ``cp1251``, ``utf-16``."""
+    delimiter: str | None = None
+    """CSV field separator: ``,``, ``;``, ``|`` or ``tab``."""
+    decimal: Literal[".", ","] | None = None
+    """Decimal mark of numbers in a CSV file."""
+    crs: str | None = None
+    """CRS of the coordinates (``lon``/``lat`` columns or the geometry), e.g. ``EPSG:32642``;
+    they are transformed to EPSG:4326. Default: EPSG:4326 (a GeoPackage's own CRS)."""
+
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        import codecs
+
+        try:
+            codecs.lookup(value)
+        except LookupError:
+            raise ValueError(
+                f"unknown encoding '{value}'; use e.g. utf-8, utf-8-sig, cp1251, utf-16"
+            ) from None
+        return value
+
+    @field_validator("delimiter")
+    @classmethod
+    def _known_delimiter(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if value not in DELIMITERS:
+            raise ValueError(f"delimiter must be one of ',', ';', '|', 'tab', got {value!r}")
+        return DELIMITERS[value]
+
+    @field_validator("crs")
+    @classmethod
+    def _known_crs(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from pyproj import CRS
+        from pyproj.exceptions import CRSError
+
+        try:
+            CRS.from_user_input(value)
+        except CRSError:
+            raise ValueError(f"unknown CRS '{value}'; write it as e.g. EPSG:32642") from None
+        return value
+
+
+def _table_file(value: dict[str, Any], where: str) -> dict[str, Any]:
+    from pydantic import ValidationError
+
+    try:
+        spec = TableFile.model_validate(value)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        key = ".".join(str(p) for p in err["loc"])
+        if err["type"] == "extra_forbidden":
+            allowed = ", ".join(TableFile.model_fields)
+            raise ValueError(
+                f"{where}unknown key '{key}' of a table file; allowed keys: {allowed}"
+            ) from None
+        msg = str(err["msg"]).removeprefix("Value error, ")
+        raise ValueError(f"{where}{key}: {msg}") from None
+    return spec.model_dump(exclude_none=True)
+
+
+def is_file_mapping(value: Any) -> bool:
+    """Whether a table item is a file mapping (a mapping with a ``path`` key)."""
+    return isinstance(value, dict) and "path" in value
+
+
 class Scenario(_Strict):
     """One scenario: the network, the tables and the settings of a location study.
 
@@ -181,11 +273,14 @@ class Scenario(_Strict):
     links: TableSpec
     bom: TableSpec | None = None
     levels: TableSpec | None = None
+    attributes: dict[str, list[str]] = Field(default_factory=dict)
+    """Extra (pass-through) columns per table: ``{sites: [operator, region]}``."""
     policy: PolicySpec = Field(default_factory=PolicySpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
 
     _path: Path | None = PrivateAttr(default=None)
     _files: list[Path] = PrivateAttr(default_factory=list)
+    _locations: dict[tuple[Any, ...], str] = PrivateAttr(default_factory=dict)
 
     @field_validator("name")
     @classmethod
@@ -199,19 +294,35 @@ class Scenario(_Strict):
     def _table_shape(cls, value: Any) -> Any:
         if value is None or isinstance(value, str):
             return value
+        if is_file_mapping(value):
+            return _table_file(value, "")
         if isinstance(value, list) and value:
-            if all(isinstance(v, str) for v in value):
-                return value
-            if all(isinstance(v, dict) for v in value):
+            if all(isinstance(v, str) or is_file_mapping(v) for v in value):
+                return [
+                    v if isinstance(v, str) else _table_file(v, f"item {i}: ")
+                    for i, v in enumerate(value)
+                ]
+            if all(isinstance(v, dict) and not is_file_mapping(v) for v in value):
                 for i, row in enumerate(value):
                     bad = [k for k in row if not isinstance(k, str)]
                     if bad:
                         raise ValueError(f"row {i}: column names must be text, got {bad[0]!r}")
                 return value
+            if all(isinstance(v, dict | str) for v in value):
+                raise ValueError(
+                    "the list mixes inline rows with files (items with a 'path' key or "
+                    "file names); give either files or rows"
+                )
         if isinstance(value, list) and not value:
             raise ValueError("the table is an empty list")
+        if isinstance(value, dict):
+            raise ValueError(
+                "a table given as a mapping must name its file with 'path' "
+                "(e.g. {path: data/sites.csv, delimiter: ';'}); inline rows are a list"
+            )
         raise ValueError(
-            "a table must be a file path, a list of file paths, or a list of rows (mappings)"
+            "a table must be a file path, a file mapping {path: ...}, a list of those, or a "
+            "list of rows (mappings)"
         )
 
     @model_validator(mode="after")
@@ -226,6 +337,11 @@ class Scenario(_Strict):
     def path(self) -> Path | None:
         """The scenario file this was loaded from (``None`` for an in-memory scenario)."""
         return self._path
+
+    @property
+    def locations(self) -> dict[tuple[Any, ...], str]:
+        """``key path tuple -> "file line N"`` (or ``"--set ..."``) for every key read."""
+        return dict(self._locations)
 
     @property
     def files(self) -> list[Path]:
