@@ -9,6 +9,7 @@ as an unknown option or ``--time-limit 10s``), 3 infeasible, 4 no solution withi
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import traceback
 from typing import NoReturn
@@ -98,11 +99,14 @@ def main(argv: list[str] | None = None) -> None:
         if debug:
             traceback.print_exc()
         _fail(str(exc), exc.exit_code, _other_causes(exc))
-    except interrupts.Interrupted as exc:
-        if debug:
-            traceback.print_exc()
+    except interrupts.Interrupted as exc:  # where it stopped is no bug: no traceback
         err_console.print(f"[bold red]interrupted[/] ({exc.args[0]})", highlight=False)
-        sys.exit(exc.exit_code)
+        # Every clean-up ran on the way here (temporary run folder, solver child and files).
+        # Leave now: tearing down a large model or an abandoned solver thread can take
+        # seconds that a user who pressed Ctrl-C should not wait.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(exc.exit_code)
     except Exception as exc:  # last-resort guard: one line, not a traceback
         if _is_click_error(exc):
             if type(exc).__name__ == "NoArgsIsHelpError":

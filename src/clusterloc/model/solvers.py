@@ -18,8 +18,11 @@ import math
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import threading
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -143,6 +146,9 @@ if _HIGHS_OK:
             if self.seed is not None:
                 lp.solverModel.setOptionValue("random_seed", int(self.seed))
 
+        def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802
+            run_highs(lp.solverModel)
+
         def actualSolve(self, lp: pulp.LpProblem) -> int:  # noqa: N802
             # as PuLP's, but the variable list is collected once (each lp.variables() call
             # scans every constraint and sorts)
@@ -252,6 +258,128 @@ if _HIGHS_OK:
             return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
 
 
+def run_highs(h: Any, poll_seconds: float = 0.1) -> None:
+    """Run a ``highspy.Highs`` model so that Ctrl-C and SIGTERM stop it at once.
+
+    ``h.run()`` holds the calling thread inside HiGHS until the solve ends, so a signal
+    handler only runs when the time limit is reached. Here HiGHS solves in highspy's
+    solver thread with its interrupt callback switched on (``HandleUserInterrupt``), and
+    the calling thread waits in slices of ``poll_seconds``; on any exception there
+    (``KeyboardInterrupt``, the CLI's ``Interrupted``) the solve is cancelled through the
+    callback, the solver thread is joined, and the exception goes on. The callback only
+    reads a flag: the search, and so every result, is the same as with ``h.run()``.
+    """
+    h.HandleUserInterrupt = True
+    thread = h.startSolve()
+    try:
+        while not h.wait(poll_seconds)[0]:
+            pass
+    except BaseException:
+        h.cancelSolve()
+        thread.join(timeout=CANCEL_WAIT)
+        if thread.is_alive():  # e.g. in presolve, where HiGHS does not look at the callback
+            log.info("HiGHS did not stop within %.1f s; its thread is left to finish", CANCEL_WAIT)
+        else:
+            log.info("HiGHS solve cancelled")
+        raise
+
+
+#: Seconds :func:`run_highs` waits for a cancelled HiGHS solve to stop before it lets the
+#: interrupt go on anyway (the solver thread then ends on its own or with the process).
+CANCEL_WAIT = 1.0
+
+
+def _children_using(folder: str) -> list[int]:
+    """Child processes of this process whose command line names ``folder`` (Linux /proc)."""
+    me = os.getpid()
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if folder in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def _signal_children(folder: str, sig: int) -> list[int]:
+    pids = _children_using(folder)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig)
+    return pids
+
+
+def _stop_children(folder: str, grace: float = 1.0) -> None:
+    """SIGTERM the solver children using ``folder``; SIGKILL what still runs after ``grace``."""
+    pids = _signal_children(folder, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            with contextlib.suppress(ChildProcessError, OSError):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    pids.remove(pid)
+        time.sleep(0.02)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, 0)
+
+
+class CbcSolver(pulp.COIN_CMD):
+    """PuLP's CBC command, kept inside its time limit and unable to outlive its run.
+
+    * Every file of a solve (``.mps``, ``.sol``, start, log) lives in a private
+      temporary folder, removed when the solve ends, however it ends.
+    * If the run is interrupted (Ctrl-C, SIGTERM, any exception) while ``cbc`` runs,
+      the child process is stopped (SIGTERM, SIGKILL after 1 s) before the exception
+      goes on.
+    * ``cbc`` checks its ``-sec`` limit only between search steps (root cuts, heuristics
+      and presolve of a large model can overrun it many times over). When it is still
+      running :data:`CBC_OVERRUN` seconds after its limit, it is sent SIGINT, on which
+      CBC stops and reports the best solution found so far.
+    """
+
+    def actualSolve(self, lp: pulp.LpProblem, **kwargs: Any) -> int:  # noqa: N802
+        folder = tempfile.mkdtemp(prefix="clusterloc-cbc-")
+        self.tmpDir = folder
+        timer: threading.Timer | None = None
+        if self.timeLimit is not None:
+            timer = threading.Timer(
+                float(self.timeLimit) + CBC_OVERRUN, _signal_children, (folder, signal.SIGINT)
+            )
+            timer.daemon = True
+            timer.start()
+        try:
+            return int(super().actualSolve(lp, **kwargs))
+        except BaseException:
+            _stop_children(folder)
+            raise
+        finally:
+            if timer is not None:
+                timer.cancel()
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+#: Seconds ``cbc`` may run past its time limit before it is told to stop (SIGINT).
+CBC_OVERRUN = 2.0
+
+
 def _highs_version() -> str:
     if not _HIGHS_OK:
         return "unknown"
@@ -349,7 +477,7 @@ def make_solver(
         if path is None:
             raise SolverUnavailableError(f"Solver 'cbc' is not installed: {_CBC_HELP}.")
         options = [f"randomCbcSeed {int(seed)}"] if seed is not None else []
-        return pulp.COIN_CMD(
+        return CbcSolver(
             path=path,
             msg=msg,
             timeLimit=time_limit,
@@ -479,6 +607,7 @@ def run_solver(problem: pulp.LpProblem, solver: pulp.LpSolver) -> SolveResult:
         fd, log_path = tempfile.mkstemp(prefix="clusterloc-cbc-", suffix=".log")
         os.close(fd)
         solver.optionsDict["logPath"] = log_path
+    log.info("solver %s started: %d constraints", label, len(problem.constraints))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
