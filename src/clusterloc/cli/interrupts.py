@@ -20,6 +20,8 @@ import logging
 import signal
 from types import FrameType
 
+__all__ = ["SIGNALS", "Interrupted", "install"]
+
 log = logging.getLogger(__name__)
 
 #: Signals turned into :class:`Interrupted`.

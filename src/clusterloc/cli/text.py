@@ -13,6 +13,8 @@ import re
 
 from rich.markup import escape
 
+__all__ = ["plain", "visible_controls"]
+
 _CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 
 
@@ -25,6 +27,11 @@ def visible_controls(text: str, *, keep_newlines: bool = False) -> str:
         Any text.
     keep_newlines
         Leave ``\\n`` as a line break (multi-line output); otherwise it is shown as ``\\n``.
+
+    Returns
+    -------
+    str
+        The text with every control character written as a visible escape.
     """
 
     def show(match: re.Match[str]) -> str:
@@ -40,6 +47,18 @@ def visible_controls(text: str, *, keep_newlines: bool = False) -> str:
 
 def plain(text: object, *, keep_newlines: bool = False) -> str:
     """``text`` ready for ``console.print``: rich markup escaped, control characters visible.
+
+    Parameters
+    ----------
+    text
+        Anything; it is converted with ``str``.
+    keep_newlines
+        See :func:`visible_controls`.
+
+    Returns
+    -------
+    str
+        Text that rich prints exactly as written.
 
     Examples
     --------

@@ -34,14 +34,18 @@ from clusterloc.constants import SolveStatus
 from clusterloc.errors import SolverUnavailableError
 
 __all__ = [
+    "CANCEL_WAIT",
+    "CBC_OVERRUN",
     "OPTIMAL_GAP",
     "STATUSES",
     "SUBMIP_HEURISTICS",
+    "CbcSolver",
     "SolveResult",
     "available_solvers",
     "find_cbc",
     "focus_on_bound",
     "make_solver",
+    "run_highs",
     "run_solver",
     "set_start",
     "solver_label",
@@ -268,6 +272,13 @@ def run_highs(h: Any, poll_seconds: float = 0.1) -> None:
     (``KeyboardInterrupt``, the CLI's ``Interrupted``) the solve is cancelled through the
     callback, the solver thread is joined, and the exception goes on. The callback only
     reads a flag: the search, and so every result, is the same as with ``h.run()``.
+
+    Parameters
+    ----------
+    h
+        A ``highspy.Highs`` object with its model passed.
+    poll_seconds
+        How often the waiting thread wakes up (and so how soon a signal is handled).
     """
     h.HandleUserInterrupt = True
     thread = h.startSolve()
@@ -341,7 +352,7 @@ def _stop_children(folder: str, grace: float = 1.0) -> None:
             os.waitpid(pid, 0)
 
 
-class CbcSolver(pulp.COIN_CMD):
+class CbcSolver(pulp.COIN_CMD):  # type: ignore[misc]
     """PuLP's CBC command, kept inside its time limit and unable to outlive its run.
 
     * Every file of a solve (``.mps``, ``.sol``, start, log) lives in a private
@@ -356,6 +367,20 @@ class CbcSolver(pulp.COIN_CMD):
     """
 
     def actualSolve(self, lp: pulp.LpProblem, **kwargs: Any) -> int:  # noqa: N802
+        """Solve ``lp`` with ``cbc`` in a private temporary folder (see the class).
+
+        Parameters
+        ----------
+        lp
+            The problem.
+        **kwargs
+            Passed to :meth:`pulp.COIN_CMD.actualSolve`.
+
+        Returns
+        -------
+        int
+            PuLP's status code.
+        """
         folder = tempfile.mkdtemp(prefix="clusterloc-cbc-")
         self.tmpDir = folder
         timer: threading.Timer | None = None

@@ -22,7 +22,13 @@ import yaml
 if TYPE_CHECKING:
     from clusterloc.scenario.schema import Scenario
 
-__all__ = ["RESOLVED_FILE", "resolved_scenario", "summary_fields", "write_resolved"]
+__all__ = [
+    "RESOLVED_FILE",
+    "resolved_scenario",
+    "scenario_sha256",
+    "summary_fields",
+    "write_resolved",
+]
 
 #: File name of the resolved scenario in a run folder.
 RESOLVED_FILE = "scenario.resolved.yaml"
@@ -33,6 +39,16 @@ def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
 
     ``extends`` is left out (its parents are already merged in), so the mapping is a
     complete scenario on its own.
+
+    Parameters
+    ----------
+    scenario
+        The scenario solved.
+
+    Returns
+    -------
+    dict
+        Plain YAML/JSON-able values.
     """
     data = scenario.model_dump(mode="json", exclude_none=True)
     data.pop("extends", None)
@@ -40,13 +56,35 @@ def resolved_scenario(scenario: Scenario) -> dict[str, Any]:
 
 
 def scenario_sha256(scenario: Scenario) -> str:
-    """SHA-256 of the resolved scenario (canonical JSON: sorted keys, no spaces)."""
+    """SHA-256 of the resolved scenario (canonical JSON: sorted keys, no spaces).
+
+    Parameters
+    ----------
+    scenario
+        The scenario solved.
+
+    Returns
+    -------
+    str
+        Hex digest.
+    """
     text = json.dumps(resolved_scenario(scenario), sort_keys=True, separators=(",", ":"))
     return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 def summary_fields(scenario: Scenario) -> dict[str, Any]:
-    """``{"overrides": [...], "scenario_sha256": ...}`` for ``summary.json``."""
+    """``{"overrides": [...], "scenario_sha256": ...}`` for ``summary.json``.
+
+    Parameters
+    ----------
+    scenario
+        The scenario solved.
+
+    Returns
+    -------
+    dict
+        The ``--set`` overrides in order and the hash of the resolved scenario.
+    """
     return {"overrides": list(scenario.overrides), "scenario_sha256": scenario_sha256(scenario)}
 
 

@@ -37,10 +37,20 @@ from typing import Any
 from clusterloc.errors import InputError
 
 __all__ = [
+    "MARKER",
+    "OPTIONAL_RUN_FILES",
     "RUN_FILES",
     "OutputExistsError",
+    "OutputNotARunError",
+    "OutputNotWritableError",
     "atomic_run_dir",
     "check_output_dir",
+    "default_run_dir",
+    "foreign_entries",
+    "is_run_folder",
+    "read_marker",
+    "safe_folder_name",
+    "write_marker",
 ]
 
 log = logging.getLogger(__name__)
@@ -139,7 +149,20 @@ def safe_folder_name(name: str) -> str:
 
 
 def default_run_dir(name: str, runs: str | os.PathLike[str] = "runs") -> Path:
-    """``runs/<safe name>``: the run folder used when no ``--out`` is given."""
+    """``runs/<safe name>``: the run folder used when no ``--out`` is given.
+
+    Parameters
+    ----------
+    name
+        The scenario's ``name``.
+    runs
+        The folder of runs.
+
+    Returns
+    -------
+    pathlib.Path
+        ``runs / safe_folder_name(name)``.
+    """
     return Path(runs) / safe_folder_name(name)
 
 
@@ -177,7 +200,18 @@ def write_marker(folder: Path) -> Path:
 
 
 def read_marker(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
-    """The marker of a run folder, or ``None`` when ``folder`` carries no valid marker."""
+    """The marker of a run folder, or ``None`` when ``folder`` carries no valid marker.
+
+    Parameters
+    ----------
+    folder
+        A folder.
+
+    Returns
+    -------
+    dict or None
+        The marker's contents (``format``, ``version``, ``files``).
+    """
     path = Path(folder) / MARKER
     try:
         if not path.is_file() or path.stat().st_size > 1 << 20:
@@ -193,7 +227,20 @@ def read_marker(folder: str | os.PathLike[str]) -> dict[str, Any] | None:
 
 
 def foreign_entries(folder: Path, marker: dict[str, Any]) -> list[str]:
-    """Entries of a marked run folder that clusterloc did not write there (sorted)."""
+    """Entries of a marked run folder that clusterloc did not write there (sorted).
+
+    Parameters
+    ----------
+    folder
+        A run folder.
+    marker
+        Its marker (:func:`read_marker`).
+
+    Returns
+    -------
+    list of str
+        Names of files, folders or links that are neither in the marker nor run files.
+    """
     known = {MARKER, *marker["files"], *RUN_FILES, *OPTIONAL_RUN_FILES}
     out = []
     for entry in folder.iterdir():
@@ -203,7 +250,18 @@ def foreign_entries(folder: Path, marker: dict[str, Any]) -> list[str]:
 
 
 def is_run_folder(folder: str | os.PathLike[str]) -> bool:
-    """Whether ``folder`` is a clusterloc run folder that ``--force`` may replace."""
+    """Whether ``folder`` is a clusterloc run folder that ``--force`` may replace.
+
+    Parameters
+    ----------
+    folder
+        A folder.
+
+    Returns
+    -------
+    bool
+        True for a real folder with a valid marker and nothing clusterloc did not write.
+    """
     path = Path(folder)
     if path.is_symlink() or not path.is_dir():
         return False
