@@ -21,7 +21,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import warnings
 from dataclasses import dataclass, field
@@ -35,7 +34,6 @@ from clusterloc.errors import SolverUnavailableError
 
 __all__ = [
     "CANCEL_WAIT",
-    "CBC_OVERRUN",
     "OPTIMAL_GAP",
     "STATUSES",
     "SUBMIP_HEURISTICS",
@@ -360,10 +358,9 @@ class CbcSolver(pulp.COIN_CMD):  # type: ignore[misc]
     * If the run is interrupted (Ctrl-C, SIGTERM, any exception) while ``cbc`` runs,
       the child process is stopped (SIGTERM, SIGKILL after 1 s) before the exception
       goes on.
-    * ``cbc`` checks its ``-sec`` limit only between search steps (root cuts, heuristics
-      and presolve of a large model can overrun it many times over). When it is still
-      running :data:`CBC_OVERRUN` seconds after its limit, it is sent SIGINT, on which
-      CBC stops and reports the best solution found so far.
+
+    CBC itself is not stopped at its time limit from outside: a CBC sent SIGINT before it
+    has a solution writes "Infeasible" into its solution file, which would be a wrong answer.
     """
 
     def actualSolve(self, lp: pulp.LpProblem, **kwargs: Any) -> int:  # noqa: N802
@@ -383,26 +380,13 @@ class CbcSolver(pulp.COIN_CMD):  # type: ignore[misc]
         """
         folder = tempfile.mkdtemp(prefix="clusterloc-cbc-")
         self.tmpDir = folder
-        timer: threading.Timer | None = None
-        if self.timeLimit is not None:
-            timer = threading.Timer(
-                float(self.timeLimit) + CBC_OVERRUN, _signal_children, (folder, signal.SIGINT)
-            )
-            timer.daemon = True
-            timer.start()
         try:
             return int(super().actualSolve(lp, **kwargs))
         except BaseException:
             _stop_children(folder)
             raise
         finally:
-            if timer is not None:
-                timer.cancel()
             shutil.rmtree(folder, ignore_errors=True)
-
-
-#: Seconds ``cbc`` may run past its time limit before it is told to stop (SIGINT).
-CBC_OVERRUN = 2.0
 
 
 def _highs_version() -> str:
