@@ -260,6 +260,7 @@ def write_run(
     InfeasibleError, NoSolutionError
         The result has no solution (nothing is written).
     """
+    from clusterloc.outputs.provenance import write_resolved
     from clusterloc.outputs.runfolder import atomic_run_dir
     from clusterloc.outputs.tables import write_tables
 
@@ -275,6 +276,7 @@ def write_run(
             network=result.network,
             unmet=result.unmet,
         )
+        write_resolved(result.scenario, tmp, dict(result.summary.get("inputs") or {}))
         if maps:
             draw_outputs(tmp)
     return Path(out).absolute()

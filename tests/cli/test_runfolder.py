@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import stat
 from pathlib import Path
 
 import pytest
 
-from clusterloc.outputs.runfolder import OutputExistsError, atomic_run_dir
+from clusterloc.outputs.runfolder import (
+    MARKER,
+    OutputExistsError,
+    OutputNotARunError,
+    atomic_run_dir,
+    default_run_dir,
+    is_run_folder,
+    safe_folder_name,
+)
 
 
 def test_files_appear_only_when_the_block_completes(tmp_path: Path) -> None:
@@ -41,16 +51,83 @@ def test_existing_folder_is_refused_and_kept(tmp_path: Path) -> None:
 
 def test_force_replaces_only_after_success(tmp_path: Path) -> None:
     out = tmp_path / "run"
-    out.mkdir()
-    (out / "old.txt").write_text("old")
+    with atomic_run_dir(out) as tmp:
+        (tmp / "summary.json").write_text("old")
     with pytest.raises(KeyboardInterrupt), atomic_run_dir(out, force=True) as tmp:
-        (tmp / "new.txt").write_text("new")
+        (tmp / "summary.json").write_text("new")
         raise KeyboardInterrupt
-    assert [p.name for p in out.iterdir()] == ["old.txt"]  # the old run survives
+    assert (out / "summary.json").read_text() == "old"  # the old run survives
     with atomic_run_dir(out, force=True) as tmp:
-        (tmp / "new.txt").write_text("new")
-    assert [p.name for p in out.iterdir()] == ["new.txt"]
+        (tmp / "summary.json").write_text("new")
+    assert (out / "summary.json").read_text() == "new"
+    assert sorted(p.name for p in out.iterdir()) == [MARKER, "summary.json"]
     assert [p.name for p in tmp_path.iterdir()] == ["run"]
+
+
+def test_force_refuses_a_folder_clusterloc_did_not_write(tmp_path: Path) -> None:
+    out = tmp_path / "thesis"
+    out.mkdir()
+    (out / "chapter1.docx").write_text("two years of work")
+    with (
+        pytest.raises(OutputNotARunError, match="not a clusterloc run folder"),
+        atomic_run_dir(out, force=True),
+    ):
+        pytest.fail("must not get here")
+    assert [p.name for p in out.iterdir()] == ["chapter1.docx"]
+
+
+def test_force_refuses_a_run_folder_holding_a_users_file(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with atomic_run_dir(out) as tmp:
+        (tmp / "summary.json").write_text("{}")
+    (out / "my_notes.txt").write_text("notes")
+    assert not is_run_folder(out)
+    with (
+        pytest.raises(OutputNotARunError, match=r"did not write \(my_notes\.txt\)"),
+        atomic_run_dir(out, force=True),
+    ):
+        pytest.fail("must not get here")
+    assert (out / "my_notes.txt").read_text() == "notes"
+
+
+def test_a_forged_or_broken_marker_is_not_a_run(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    out.mkdir()
+    (out / MARKER).write_text("I am a run, honest")
+    assert not is_run_folder(out)
+    (out / MARKER).write_text('{"format": "something-else", "files": {}}')
+    assert not is_run_folder(out)
+
+
+def test_run_folder_has_normal_permissions(tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    with atomic_run_dir(out) as tmp:
+        (tmp / "summary.json").write_text("{}")
+    umask = os.umask(0o022)
+    os.umask(umask)
+    assert stat.S_IMODE(out.stat().st_mode) == 0o777 & ~umask  # as mkdir, not mkdtemp's 0700
+
+
+@pytest.mark.parametrize(
+    ("name", "folder"),
+    [
+        ("kz_auto_base", "kz_auto_base"),
+        ("../../x", "x"),
+        ("/home/me/Documents", "home_me_Documents"),
+        ("..", "run"),
+        (".hidden", "hidden"),
+        ("a/../../b", "a_.._.._b"),
+        ("C:\\Users\\me", "C_Users_me"),
+        ("kz auto: base?*", "kz_auto_base"),
+        ("Алматы — база", "Алматы_база"),
+        ("name\x00with\x1bcontrols", "name_with_controls"),
+        ("nul", "nul_run"),
+        ("x" * 300, "x" * 80),
+    ],
+)
+def test_scenario_names_become_safe_folder_names(name: str, folder: str) -> None:
+    assert safe_folder_name(name) == folder
+    assert default_run_dir(name) == Path("runs") / folder
 
 
 def test_a_file_in_the_way_is_an_error(tmp_path: Path) -> None:

@@ -161,10 +161,17 @@ def test_existing_output_folder_is_refused_unless_forced(run_cli: Runner, tmp_pa
     assert proc.returncode == 2
     assert "already exists; use --force" in proc.stderr
     assert [p.name for p in out.iterdir()] == ["keep.txt"]
-    ok(run_cli("solve", KZ_SMALL / "lanes.yaml", "--out", out, "--no-maps", "--force"))
-    assert (out / "summary.json").is_file()
-    assert not (out / "keep.txt").exists()
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["run"]
+    # --force replaces only a clusterloc run folder, never a user's folder
+    proc = run_cli("solve", KZ_SMALL / "lanes.yaml", "--out", out, "--no-maps", "--force")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "is not a clusterloc run folder" in proc.stderr
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+    run = tmp_path / "run2"
+    ok(run_cli("solve", KZ_SMALL / "lanes.yaml", "--out", run, "--no-maps"))
+    first = (run / "summary.json").stat().st_mtime_ns
+    ok(run_cli("solve", KZ_SMALL / "lanes.yaml", "--out", run, "--no-maps", "--force"))
+    assert (run / "summary.json").stat().st_mtime_ns != first
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["run", "run2"]
 
 
 def test_infeasible_exits_3_and_writes_nothing(run_cli: Runner, tmp_path: Path) -> None:

@@ -13,10 +13,6 @@ from typing import Annotated, Any
 
 import typer
 
-from clusterloc.bench import read_cap, read_tscflp, solve_inputs
-from clusterloc.bench.orlib import cap_inputs
-from clusterloc.bench.tscflp import tscflp_inputs
-
 __all__ = [
     "FileArg",
     "GapOpt",
@@ -74,6 +70,9 @@ def cap(
     reduce: ReduceOpt = True,
 ) -> None:
     """Solve an OR-Library capacitated warehouse location instance (cap41 … capc)."""
+    from clusterloc.bench import read_cap, solve_inputs
+    from clusterloc.bench.orlib import cap_inputs
+
     instance = read_cap(file, capacity)
     result = solve_inputs(
         cap_inputs(instance), solver=solver, time_limit=time_limit, gap=gap, reduce=reduce
@@ -110,6 +109,9 @@ def tscflp(
         )
     if lp_start:
         start = "lp"
+    from clusterloc.bench import read_tscflp, solve_inputs
+    from clusterloc.bench.tscflp import tscflp_inputs
+
     instance = read_tscflp(file)
     result = solve_inputs(
         tscflp_inputs(instance),

@@ -14,15 +14,18 @@ import json
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
-import networkx as nx
 import typer
 from rich.console import Console
 from rich.table import Table
 
+from clusterloc.cli.text import plain
 from clusterloc.errors import InputError, NetworkError
 from clusterloc.network.settings import DEFAULT_ROAD_CLASSES, TruckSettings
+
+if TYPE_CHECKING:
+    import networkx as nx
 
 __all__ = [
     "STEP_LABELS",
@@ -254,7 +257,8 @@ def build(
     info = graph_info(G)
     meta = G.graph.get("clusterloc", {})
     console.print(
-        f"[green]✓[/] wrote [bold]{out}[/]: {info['nodes']:,} nodes, {info['edges']:,} edges, "
+        f"[green]✓[/] wrote [bold]{plain(out)}[/]: {info['nodes']:,} nodes, "
+        f"{info['edges']:,} edges, "
         f"{info['km_total']:,.1f} km of road in {seconds:.1f} s"
         + (" (from cache)" if meta.get("cache") else ""),
         highlight=False,
@@ -296,7 +300,7 @@ def info(
         )
         print(json.dumps({k: data[k] for k in keys}))
         return
-    table = Table(title=str(file), show_header=False)
+    table = Table(title=plain(file), show_header=False)
     table.add_column("what")
     table.add_column("value", justify="right")
     table.add_row("nodes", f"{data['nodes']:,}")
@@ -304,7 +308,7 @@ def info(
     table.add_row("components before cleaning", f"{data['components']:,}")
     table.add_row("nodes dropped (outside largest SCC)", f"{data['dropped_nodes']:,}")
     for cls, km in data["km_by_class"].items():
-        table.add_row(f"km {cls}", f"{km:,.1f}")
+        table.add_row(f"km {plain(cls)}", f"{km:,.1f}")
     table.add_row("km total", f"{data['km_total']:,.1f}")
     for why, amount in restriction_lines(G):
         table.add_row(f"excluded, {why}", amount)
@@ -312,7 +316,7 @@ def info(
     table.add_row("bbox (W S E N)", f"{west:.4f} {south:.4f} {east:.4f} {north:.4f}")
     console.print(table)
     if data.get("source"):
-        console.print(f"source: {data['source']}", highlight=False)
+        console.print(f"source: {plain(data['source'])}", highlight=False)
 
 
 @app.command(

@@ -18,6 +18,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from clusterloc.cli.text import plain
 from clusterloc.constants import SolveStatus
 
 __all__ = [
@@ -78,7 +79,7 @@ class _Steps:
     def note(self, text: str) -> None:
         if self.current is not None:
             task, label = self.current
-            self.progress.update(task, description=f"{label} [dim]({text})[/]")
+            self.progress.update(task, description=f"{label} [dim]({plain(text)})[/]")
 
 
 @contextlib.contextmanager
@@ -102,13 +103,13 @@ def _fmt_money(value: Any) -> str:
 
 
 def _print_summary(summary: dict[str, Any], out: Path | None) -> None:
-    table = Table(title=f"Scenario {summary.get('scenario')}", show_header=False, box=None)
+    table = Table(title=f"Scenario {plain(summary.get('scenario'))}", show_header=False, box=None)
     table.add_column("key", style="bold")
     table.add_column("value", justify="right")
     gap = summary.get("gap")
     status = str(summary.get("status"))
     colour = "green" if status == SolveStatus.OPTIMAL else "yellow"
-    table.add_row("status", f"[{colour}]{status}[/]")
+    table.add_row("status", f"[{colour}]{plain(status)}[/]")
     table.add_row("objective", _fmt_money(summary.get("objective")))
     table.add_row("gap", "–" if gap is None else f"{100 * float(gap):.3g} %")
     for term, value in (summary.get("costs") or {}).items():
@@ -116,7 +117,7 @@ def _print_summary(summary: dict[str, Any], out: Path | None) -> None:
     by_type = summary.get("open_by_type") or {}
     table.add_row(
         "open sites",
-        ", ".join(f"{n} {t}" for t, n in sorted(by_type.items()) if n) or "none",
+        plain(", ".join(f"{n} {t}" for t, n in sorted(by_type.items()) if n) or "none"),
     )
     co2 = summary.get("co2_t")
     table.add_row("CO2 (t)", "–" if co2 is None else f"{float(co2):,.0f}")
@@ -131,7 +132,7 @@ def _print_summary(summary: dict[str, Any], out: Path | None) -> None:
     seconds = summary.get("seconds") or {}
     table.add_row("time (s)", f"{float(seconds.get('total') or 0):.1f}")
     if out is not None:
-        table.add_row("run folder", str(out))
+        table.add_row("run folder", plain(out))
     console.print(table)
 
 
@@ -173,10 +174,10 @@ def validate(
         )
     sites = built.tables.sites
     by_type = sites.groupby("type").size().to_dict()
-    console.print(f"[green]valid:[/] scenario [bold]{spec.name}[/] ({scenario})")
+    console.print(f"[green]valid:[/] scenario [bold]{plain(spec.name)}[/] ({plain(scenario)})")
     console.print(
         "  sites: "
-        + ", ".join(f"{n} {t}" for t, n in sorted(by_type.items()))
+        + plain(", ".join(f"{n} {t}" for t, n in sorted(by_type.items())))
         + f"; commodities: {len(built.tables.commodities)}; lanes: {len(built.inputs.lanes)}"
     )
     if len(built.snaps):
@@ -184,11 +185,11 @@ def validate(
         worst = built.snaps.iloc[int(snap.to_numpy().argmax())]
         console.print(
             f"  snapped to the road network: max {float(worst['snap_m']) / 1000:.1f} km "
-            f"({worst['site_id']}), mean {float(snap.mean()) / 1000:.1f} km"
+            f"({plain(worst['site_id'])}), mean {float(snap.mean()) / 1000:.1f} km"
         )
-    console.print(f"  solver: {spec.solver.name}")
+    console.print(f"  solver: {plain(spec.solver.name)}")
     for check in checks:
-        console.print(f"  [yellow]warning:[/] {check.get('message')}", highlight=False)
+        console.print(f"  [yellow]warning:[/] {plain(check.get('message'))}", highlight=False)
 
 
 def solve(
@@ -215,10 +216,13 @@ def solve(
     ] = False,
 ) -> None:
     """Solve a scenario and write its run folder (summary.json, CSV, GeoPackage, maps)."""
+    from clusterloc.outputs.runfolder import check_output_dir, default_run_dir
+
+    if out is not None:  # refuse an unusable --out before reading anything
+        check_output_dir(out, force=force)
     from clusterloc.api import load_scenario, write_run
     from clusterloc.api import solve as solve_scenario
     from clusterloc.errors import SolverUnavailableError
-    from clusterloc.outputs.runfolder import check_output_dir
     from clusterloc.scenario.schema import SOLVER_NAMES
 
     overrides = list(set_ or [])
@@ -233,7 +237,7 @@ def solve(
     if gap is not None:
         overrides.append(f"solver.gap={gap}")
     spec = load_scenario(scenario, overrides)
-    target = out if out is not None else Path("runs") / spec.name
+    target = out if out is not None else default_run_dir(spec.name)
     check_output_dir(target, force=force)
     with _progress_display() as step:
         result = solve_scenario(spec, progress=step)
@@ -254,14 +258,14 @@ def compare(
 
     table = compare_runs(runs)
     rows = format_comparison(table)
-    view = Table(*rows[0], title="Scenario comparison")
+    view = Table(*(plain(c) for c in rows[0]), title="Scenario comparison")
     for column in view.columns[1:]:
         column.justify = "right"
     for row in rows[1:]:
-        view.add_row(*row)
+        view.add_row(*(plain(c) for c in row))
     console.print(view)
     csv_path, md_path = write_comparison(table, out)
-    console.print(f"written: {csv_path}, {md_path}")
+    console.print(f"written: {plain(csv_path)}, {plain(md_path)}")
 
 
 def map_run(
@@ -274,7 +278,7 @@ def map_run(
     read_summary(run)  # checks that this is a run folder
     with _progress_display() as step, step("maps"):
         draw_outputs(run)
-    console.print(f"maps drawn: {run / 'map.html'}, {run / 'map.png'}")
+    console.print(f"maps drawn: {plain(run / 'map.html')}, {plain(run / 'map.png')}")
 
 
 def register(app: typer.Typer) -> None:

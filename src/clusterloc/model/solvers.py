@@ -18,8 +18,10 @@ import math
 import os
 import re
 import shutil
+import signal
 import sys
 import tempfile
+import time
 import warnings
 from dataclasses import dataclass, field
 from typing import Any
@@ -31,14 +33,17 @@ from clusterloc.constants import SolveStatus
 from clusterloc.errors import SolverUnavailableError
 
 __all__ = [
+    "CANCEL_WAIT",
     "OPTIMAL_GAP",
     "STATUSES",
     "SUBMIP_HEURISTICS",
+    "CbcSolver",
     "SolveResult",
     "available_solvers",
     "find_cbc",
     "focus_on_bound",
     "make_solver",
+    "run_highs",
     "run_solver",
     "set_start",
     "solver_label",
@@ -142,6 +147,9 @@ if _HIGHS_OK:
             super().createAndConfigureSolver(lp)
             if self.seed is not None:
                 lp.solverModel.setOptionValue("random_seed", int(self.seed))
+
+        def callSolver(self, lp: pulp.LpProblem) -> None:  # noqa: N802
+            run_highs(lp.solverModel)
 
         def actualSolve(self, lp: pulp.LpProblem) -> int:  # noqa: N802
             # as PuLP's, but the variable list is collected once (each lp.variables() call
@@ -252,6 +260,135 @@ if _HIGHS_OK:
             return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
 
 
+def run_highs(h: Any, poll_seconds: float = 0.1) -> None:
+    """Run a ``highspy.Highs`` model so that Ctrl-C and SIGTERM stop it at once.
+
+    ``h.run()`` holds the calling thread inside HiGHS until the solve ends, so a signal
+    handler only runs when the time limit is reached. Here HiGHS solves in highspy's
+    solver thread with its interrupt callback switched on (``HandleUserInterrupt``), and
+    the calling thread waits in slices of ``poll_seconds``; on any exception there
+    (``KeyboardInterrupt``, the CLI's ``Interrupted``) the solve is cancelled through the
+    callback, the solver thread is joined, and the exception goes on. The callback only
+    reads a flag: the search, and so every result, is the same as with ``h.run()``.
+
+    Parameters
+    ----------
+    h
+        A ``highspy.Highs`` object with its model passed.
+    poll_seconds
+        How often the waiting thread wakes up (and so how soon a signal is handled).
+    """
+    h.HandleUserInterrupt = True
+    thread = h.startSolve()
+    try:
+        while not h.wait(poll_seconds)[0]:
+            pass
+    except BaseException:
+        h.cancelSolve()
+        thread.join(timeout=CANCEL_WAIT)
+        if thread.is_alive():  # e.g. in presolve, where HiGHS does not look at the callback
+            log.info("HiGHS did not stop within %.1f s; its thread is left to finish", CANCEL_WAIT)
+        else:
+            log.info("HiGHS solve cancelled")
+        raise
+
+
+#: Seconds :func:`run_highs` waits for a cancelled HiGHS solve to stop before it lets the
+#: interrupt go on anyway (the solver thread then ends on its own or with the process).
+CANCEL_WAIT = 1.0
+
+
+def _children_using(folder: str) -> list[int]:
+    """Child processes of this process whose command line names ``folder`` (Linux /proc)."""
+    me = os.getpid()
+    found = []
+    try:
+        entries = os.listdir("/proc")
+    except OSError:
+        return []
+    for entry in entries:
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as fh:
+                stat = fh.read().decode(errors="replace")
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid != me:
+                continue
+            with open(f"/proc/{entry}/cmdline", "rb") as fh:
+                cmdline = fh.read().decode(errors="replace")
+        except (OSError, ValueError, IndexError):
+            continue
+        if folder in cmdline:
+            found.append(int(entry))
+    return found
+
+
+def _signal_children(folder: str, sig: int) -> list[int]:
+    pids = _children_using(folder)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, sig)
+    return pids
+
+
+def _stop_children(folder: str, grace: float = 1.0) -> None:
+    """SIGTERM the solver children using ``folder``; SIGKILL what still runs after ``grace``."""
+    pids = _signal_children(folder, signal.SIGTERM)
+    deadline = time.monotonic() + grace
+    while pids and time.monotonic() < deadline:
+        for pid in list(pids):
+            with contextlib.suppress(ChildProcessError, OSError):
+                done, _ = os.waitpid(pid, os.WNOHANG)
+                if done:
+                    pids.remove(pid)
+        time.sleep(0.02)
+    for pid in pids:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ChildProcessError, OSError):
+            os.waitpid(pid, 0)
+
+
+class CbcSolver(pulp.COIN_CMD):  # type: ignore[misc]
+    """PuLP's CBC command, kept inside its time limit and unable to outlive its run.
+
+    * Every file of a solve (``.mps``, ``.sol``, start, log) lives in a private
+      temporary folder, removed when the solve ends, however it ends.
+    * If the run is interrupted (Ctrl-C, SIGTERM, any exception) while ``cbc`` runs,
+      the child process is stopped (SIGTERM, SIGKILL after 1 s) before the exception
+      goes on.
+
+    CBC itself is not stopped at its time limit from outside: a CBC sent SIGINT before it
+    has a solution writes "Infeasible" into its solution file, which would be a wrong answer.
+    """
+
+    def actualSolve(self, lp: pulp.LpProblem, **kwargs: Any) -> int:  # noqa: N802
+        """Solve ``lp`` with ``cbc`` in a private temporary folder (see the class).
+
+        Parameters
+        ----------
+        lp
+            The problem.
+        **kwargs
+            Passed to :meth:`pulp.COIN_CMD.actualSolve`.
+
+        Returns
+        -------
+        int
+            PuLP's status code.
+        """
+        folder = tempfile.mkdtemp(prefix="clusterloc-cbc-")
+        self.tmpDir = folder
+        try:
+            return int(super().actualSolve(lp, **kwargs))
+        except BaseException:
+            _stop_children(folder)
+            raise
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _highs_version() -> str:
     if not _HIGHS_OK:
         return "unknown"
@@ -349,7 +486,7 @@ def make_solver(
         if path is None:
             raise SolverUnavailableError(f"Solver 'cbc' is not installed: {_CBC_HELP}.")
         options = [f"randomCbcSeed {int(seed)}"] if seed is not None else []
-        return pulp.COIN_CMD(
+        return CbcSolver(
             path=path,
             msg=msg,
             timeLimit=time_limit,
@@ -479,6 +616,7 @@ def run_solver(problem: pulp.LpProblem, solver: pulp.LpSolver) -> SolveResult:
         fd, log_path = tempfile.mkstemp(prefix="clusterloc-cbc-", suffix=".log")
         os.close(fd)
         solver.optionsDict["logPath"] = log_path
+    log.info("solver %s started: %d constraints", label, len(problem.constraints))
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

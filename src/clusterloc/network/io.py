@@ -52,6 +52,9 @@ def save_graph(G: nx.MultiDiGraph, path: str | os.PathLike[str]) -> Path:
         with os.fdopen(fd, "wb") as fh:
             fh.write(MAGIC + b"\n" + str(FORMAT_VERSION).encode() + b"\n")
             pickle.dump(G, fh, protocol=5)
+        umask = os.umask(0o022)
+        os.umask(umask)
+        os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; give what open() would
         os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)

@@ -12,10 +12,12 @@ network of any extent.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import math
 import mmap
 import os
+import signal
 import sys
 import threading
 from collections.abc import Hashable, Iterable, Sequence
@@ -483,6 +485,11 @@ class RoadNetwork:
                         os._exit(code)
                 children.append((pid, task))
             fill(*tasks[0])
+        except BaseException:  # interrupted or failed: the workers' results are not wanted
+            for pid, _ in children:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, signal.SIGKILL)
+            raise
         finally:
             failed = []
             for pid, task in children:

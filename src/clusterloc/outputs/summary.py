@@ -18,6 +18,7 @@ from clusterloc.hashing import file_sha256
 from clusterloc.jsonsafe import json_ready
 from clusterloc.model.inputs import MARKET, SUPPLIER
 from clusterloc.model.solution import Solution
+from clusterloc.outputs.provenance import summary_fields
 
 if TYPE_CHECKING:
     from clusterloc.scenario.build import BuiltScenario
@@ -182,6 +183,7 @@ def build_summary(
         },
         "versions": package_versions(),
         "inputs": input_hashes(built),
+        **summary_fields(scenario),
         "diagnosis": list(solution.diagnosis),
     }
     result: dict[str, Any] = json_ready(summary)

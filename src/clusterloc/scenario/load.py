@@ -627,5 +627,6 @@ def load_scenario(path: str | os.PathLike[str], overrides: Sequence[str] | None 
     scenario._path = top.resolve()
     scenario._files = files
     scenario._locations = locs
+    scenario._overrides = list(overrides or ())
     log.debug("loaded scenario %s from %s", scenario.name, [str(f) for f in files])
     return scenario

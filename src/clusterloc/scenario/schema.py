@@ -281,6 +281,7 @@ class Scenario(_Strict):
     _path: Path | None = PrivateAttr(default=None)
     _files: list[Path] = PrivateAttr(default_factory=list)
     _locations: dict[tuple[Any, ...], str] = PrivateAttr(default_factory=dict)
+    _overrides: list[str] = PrivateAttr(default_factory=list)
 
     @field_validator("name")
     @classmethod
@@ -347,6 +348,11 @@ class Scenario(_Strict):
     def files(self) -> list[Path]:
         """Every YAML file read (the scenario and its ``extends`` parents)."""
         return list(self._files)
+
+    @property
+    def overrides(self) -> list[str]:
+        """The ``key.path=value`` overrides (``--set``) applied when loading, in order."""
+        return list(self._overrides)
 
 
 # --------------------------------------------------------------------------- tables
