@@ -13,14 +13,17 @@ of 705 k at 3,399 markets × 205 DCs) and the solver's root LP drowns in them. T
    ``model.problem``: the MIP is the same, its optimum the same);
 3. builds a start: every integer column at the ceiling of its LP value, the flows
    re-optimised, then sites that carry nothing closed and the flows re-optimised again;
+   then a short LP dive (fix the integer column nearest to integrality, re-separate,
+   repeat) and keeps the better of the two;
 4. with the start's cost ``UB`` and the LP bound ``z``, fixes every integer column whose
    reduced cost ``d`` proves it cannot move in a solution better than the start
    (``z + |d| > UB``) — exact: no solution better than the start is cut off, and the
    start itself is given to the solver;
 5. gives the solver the start.
 
-Work is bounded by counts (``max_rounds`` separation rounds); the only wall-clock bound
-is the caller's ``deadline`` (the user's time limit).
+Work is bounded by counts (``max_rounds`` separation rounds, ``max_dives`` ×
+``dive_rounds`` for the dive); the only wall-clock bound is the caller's ``deadline``
+(a share of the user's time limit, so the solver always keeps the rest).
 """
 
 from __future__ import annotations
@@ -65,7 +68,11 @@ class LinkSeparationReport:
     links_kept
         Rows handed to the solver (the ones ever violated in the LP).
     rounds
-        LP solves of the separation.
+        LP solves of the separation (the dive's included).
+    dives
+        Fixing steps of the LP dive.
+    start_from
+        Which heuristic gave the start: ``rounding`` or ``dive``.
     lower_bound
         The LP bound (objective units, constant included).
     start_objective
@@ -85,6 +92,8 @@ class LinkSeparationReport:
     start_objective: float | None = None
     fixed_closed: int = 0
     fixed_open: int = 0
+    dives: int = 0
+    start_from: str = "rounding"
     seconds: float = 0.0
 
     def summary(self) -> dict[str, Any]:
@@ -101,7 +110,12 @@ class LinkSeparation:
     solver
         The solver that runs next (it receives the start).
     max_rounds
-        Most separation rounds (LP solves).
+        Most separation rounds (LP solves) of each separation.
+    max_dives
+        Most fixing steps of the LP dive that looks for a better start than the
+        rounding (0: no dive).
+    dive_rounds
+        Most separation rounds after each fixing step of the dive.
     deadline
         ``time.perf_counter()`` value the step must stop by (``None``: no wall clock).
     threads
@@ -110,6 +124,8 @@ class LinkSeparation:
 
     solver: pulp.LpSolver
     max_rounds: int = 60
+    max_dives: int = 10
+    dive_rounds: int = 10
     deadline: float | None = None
     threads: int | None = None
     report: LinkSeparationReport = field(default_factory=LinkSeparationReport)
@@ -185,36 +201,12 @@ class LinkSeparation:
                 rep.reason = f"row {con.name} is not x - U*y <= 0"
                 return None
             xcol[r], ycol[r], coef[r] = vx.index, vy.index, -cy
-        added = np.zeros(n, dtype=bool)
-        inf = highspy.kHighsInf
-        status = None
-        while rep.rounds < self.max_rounds:
-            if self.deadline is not None:
-                left = self.deadline - time.perf_counter()
-                if left <= 0:
-                    break
-                h.setOptionValue("time_limit", float(h.getRunTime() + left))
-            h.run()
-            rep.rounds += 1
+        sep = _Separator(h, xcol, ycol, coef, self.deadline)
+        ok = sep.solve(self.max_rounds)
+        rep.rounds = sep.rounds
+        if not ok:
             status = h.getModelStatus()
-            if status != highspy.HighsModelStatus.kOptimal:
-                break
-            value = np.asarray(h.getSolution().col_value)
-            viol = value[xcol] - coef * value[ycol] > VIOLATION * np.maximum(coef, 1.0)
-            new = np.flatnonzero(viol & ~added)
-            if new.size == 0:
-                break
-            added[new] = True
-            k = int(new.size)
-            cols = np.empty(2 * k, dtype=np.int32)
-            vals = np.empty(2 * k)
-            cols[0::2], cols[1::2] = xcol[new], ycol[new]
-            vals[0::2], vals[1::2] = 1.0, -coef[new]
-            starts = np.arange(0, 2 * k, 2, dtype=np.int32)
-            h.addRows(k, np.full(k, -inf), np.zeros(k), 2 * k, starts, cols, vals)
-        if status is None or status != highspy.HighsModelStatus.kOptimal:
-            ended = "unsolved" if status is None else h.modelStatusToString(status)
-            rep.reason = f"LP relaxation ended {ended}"
+            rep.reason = f"LP relaxation ended {h.modelStatusToString(status)}"
             return None
         constant = float(prob.objective.constant) if prob.objective is not None else 0.0
         z = float(h.getInfo().objective_function_value)
@@ -223,12 +215,54 @@ class LinkSeparation:
         value = np.asarray(sol.col_value)
         dual = np.asarray(sol.col_dual) if sol.dual_valid else None
         integer = np.array([v.cat == pulp.LpInteger for v in variables])
-        self._start_and_fix(h, prob, variables, integer, value, dual, z, constant)
-        return {rows[r].name: rows[r] for r in np.flatnonzero(added)}
+        self._start_and_fix(sep, prob, variables, integer, value, dual, z, constant)
+        rep.rounds = sep.rounds
+        return {rows[r].name: rows[r] for r in np.flatnonzero(sep.added)}
+
+    def _dive(
+        self, sep: _Separator, integer: np.ndarray, value: np.ndarray
+    ) -> tuple[float, np.ndarray] | None:
+        """LP diving: fix the integer column nearest to integrality, re-separate, repeat.
+
+        Returns the integral LP solution reached (cost, column values) or ``None``.
+        All bounds are restored afterwards.
+        """
+        h = sep.h
+        cols = np.flatnonzero(integer)
+        lp = h.getLp()
+        lower0 = np.asarray(lp.col_lower_)[cols].copy()
+        upper0 = np.asarray(lp.col_upper_)[cols].copy()
+        x = value
+        found: tuple[float, np.ndarray] | None = None
+        try:
+            for _ in range(self.max_dives):
+                self.report.dives += 1
+                v = x[cols]
+                frac = np.abs(v - np.round(v))
+                open_frac = np.flatnonzero(frac > 1e-6)
+                if open_frac.size == 0:
+                    found = (float(h.getInfo().objective_function_value), x.copy())
+                    break
+                # the fractional column nearest to an integer, rounded that way
+                pick = open_frac[np.argmin(frac[open_frac])]
+                target = float(np.round(v[pick]))
+                col = int(cols[pick])
+                h.changeColBounds(col, target, target)
+                if not sep.solve(self.dive_rounds):
+                    other = (
+                        float(np.floor(v[pick])) if target > v[pick] else float(np.ceil(v[pick]))
+                    )
+                    h.changeColBounds(col, other, other)
+                    if not sep.solve(self.dive_rounds):
+                        break
+                x = np.asarray(h.getSolution().col_value)
+        finally:
+            h.changeColsBounds(cols.size, cols.astype(np.int32), lower0, upper0)
+        return found
 
     def _start_and_fix(
         self,
-        h: Any,
+        sep: _Separator,
         prob: pulp.LpProblem,
         variables: list[pulp.LpVariable],
         integer: np.ndarray,
@@ -239,6 +273,7 @@ class LinkSeparation:
     ) -> None:
         import highspy
 
+        h = sep.h
         rep = self.report
         cols = np.flatnonzero(integer)
         if cols.size == 0:
@@ -266,6 +301,11 @@ class LinkSeparation:
                 break
             trial = closer
         h.changeColsBounds(cols.size, cols.astype(np.int32), lower0, upper0)
+        # then the dive, with what the count budget leaves (the rounding start is kept)
+        dive = self._dive(sep, integer, value) if self.max_dives > 0 else None
+        if dive is not None and (best is None or dive[0] < best[0]):
+            best = dive
+            self.report.start_from = "dive"
         if best is None:
             return
         ub, x = best
@@ -290,6 +330,50 @@ class LinkSeparation:
                 var.lowBound = up
                 opened += 1
         rep.fixed_closed, rep.fixed_open = closed, opened
+
+
+class _Separator:
+    """A HiGHS LP with strong-linking rows added as they become violated."""
+
+    def __init__(
+        self, h: Any, xcol: np.ndarray, ycol: np.ndarray, coef: np.ndarray, deadline: float | None
+    ) -> None:
+        self.h, self.xcol, self.ycol, self.coef = h, xcol, ycol, coef
+        self.deadline = deadline
+        self.added = np.zeros(xcol.shape[0], dtype=bool)
+        self.rounds = 0
+
+    def solve(self, max_rounds: int) -> bool:
+        """Solve, add violated rows, re-solve; ``True`` when an optimal LP violates none."""
+        import highspy
+
+        h = self.h
+        inf = highspy.kHighsInf
+        for _ in range(max_rounds):
+            if self.deadline is not None:
+                left = self.deadline - time.perf_counter()
+                if left <= 0:
+                    return False
+                h.setOptionValue("time_limit", float(h.getRunTime() + left))
+            h.run()
+            self.rounds += 1
+            if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+                return False
+            value = np.asarray(h.getSolution().col_value)
+            xs, ys, coef = self.xcol, self.ycol, self.coef
+            viol = value[xs] - coef * value[ys] > VIOLATION * np.maximum(coef, 1.0)
+            new = np.flatnonzero(viol & ~self.added)
+            if new.size == 0:
+                return True
+            self.added[new] = True
+            k = int(new.size)
+            cols = np.empty(2 * k, dtype=np.int32)
+            vals = np.empty(2 * k)
+            cols[0::2], cols[1::2] = xs[new], ys[new]
+            vals[0::2], vals[1::2] = 1.0, -coef[new]
+            starts = np.arange(0, 2 * k, 2, dtype=np.int32)
+            h.addRows(k, np.full(k, -inf), np.zeros(k), 2 * k, starts, cols, vals)
+        return False
 
 
 def _used_integers(h: Any, cols: np.ndarray, x: np.ndarray) -> np.ndarray:

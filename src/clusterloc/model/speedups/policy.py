@@ -3,15 +3,15 @@
 The only wall-clock quantity is the user's ``time_limit`` for the whole solve. The
 steps of the product path (:func:`clusterloc.solve`) and the exact reduction are
 bounded by work counts, so the same input takes the same path on any machine, however
-loaded; the time limit only stops them as a safety net (:func:`step_deadline`), and
-the solver gets what is left. The benchmark-only starts (two-stage, LP-support) still
+loaded; the time limit only stops them as a safety net (:func:`step_deadline`: half of
+it), and the solver gets what is left. The benchmark-only starts (two-stage, LP-support) still
 take shares of the time limit.
 
 ====================  ==========================================  ===================
 step                  budget (``T`` = time limit)                 without a limit
 ====================  ==========================================  ===================
 exact reduction       2 × 300 subgradient steps, 400 priced moves  same
-link separation       60 LP rounds (``linking.py``)                same
+link separation       60 LP rounds + 10 dive steps × 10 rounds     same
 two-stage start       ``max(1, 0.6 T − time since the build)``     36 s − since build
 LP-support start      ``0.6 T``: 60 % LP, 40 % restricted MIP      60 s
 solver                ``max(1, T − time since the build)``         no limit
@@ -25,12 +25,16 @@ __all__ = [
     "LP_SHARE",
     "SEARCH_MOVES",
     "START_SHARE",
+    "STEP_SHARE",
     "lp_start_budget",
     "solver_limit",
     "step_deadline",
     "two_stage_budget",
 ]
 
+#: Share of the user's time limit the count-bounded steps may use at most (safety net:
+#: the solver always keeps the rest, so a loaded machine still gets a solve).
+STEP_SHARE = 0.5
 #: Subgradient steps of each of the exact reduction's two Lagrangian phases.
 LAGRANGIAN_ITERATIONS = 300
 #: Moves the exact reduction's local search may price (each a transportation LP).
@@ -49,6 +53,9 @@ MIN_SECONDS = 1.0
 def step_deadline(time_limit: float | None, built_at: float) -> float | None:
     """The ``time.perf_counter()`` value count-bounded steps must stop by.
 
+    Half the user's limit after the build (:data:`STEP_SHARE`): the counts are the
+    budget, this only stops them on a machine too slow for them.
+
     Parameters
     ----------
     time_limit
@@ -60,7 +67,7 @@ def step_deadline(time_limit: float | None, built_at: float) -> float | None:
     -------
     float or None
     """
-    return None if time_limit is None else built_at + time_limit
+    return None if time_limit is None else built_at + STEP_SHARE * time_limit
 
 
 def two_stage_budget(time_limit: float | None, spent: float) -> float:
