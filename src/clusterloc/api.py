@@ -175,6 +175,7 @@ def solve(
         When ``check`` is true and the model has no solution.
     """
     from clusterloc.model import LocationModel, make_solver, solve_model
+    from clusterloc.model.speedups import plan_speedups
 
     start = time.perf_counter()
     if not isinstance(scenario, Scenario):
@@ -207,8 +208,16 @@ def solve(
     built = build_scenario(scenario, progress=progress)
     with progress("build"):
         model = LocationModel.from_inputs(built.inputs)
+        model.build()
     with progress("solve"):
-        solution = solve_model(model, pulp_solver)
+        plan = plan_speedups(
+            pulp_solver,
+            time_limit=spec.time_limit,
+            built_at=time.perf_counter(),
+            separate_links=True,
+            threads=spec.threads,
+        )
+        solution = solve_model(model, pulp_solver, reductions=plan.steps)
     if check:
         solution.raise_for_status()
     flows = flow_table(solution, built.inputs)

@@ -9,7 +9,11 @@ apply to a model changes nothing, so any model can be handed any plan.
 :func:`plan_speedups` builds the standard sequence, with budgets from
 :mod:`clusterloc.model.speedups.policy`::
 
-    exact reduction  →  [two-stage start | LP-support start] unless reduced  →  solver limit
+    exact reduction  →  [two-stage start | LP-support start | link separation]
+                        unless reduced  →  solver limit
+
+The product path (:func:`clusterloc.solve`) asks for the link separation
+(:mod:`clusterloc.model.speedups.linking`), which serves every model shape.
 """
 
 from __future__ import annotations
@@ -21,10 +25,11 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import pulp
 
+from clusterloc.model.speedups.linking import LinkSeparation
 from clusterloc.model.speedups.policy import (
     lp_start_budget,
-    reduction_budget,
     solver_limit,
+    step_deadline,
     two_stage_budget,
 )
 from clusterloc.model.speedups.reduction import ExactReduction
@@ -35,6 +40,7 @@ if TYPE_CHECKING:
     from clusterloc.model.formulation import LocationModel
 
 __all__ = [
+    "LinksUnlessReduced",
     "LpStartUnlessReduced",
     "SetSolverLimit",
     "Speedup",
@@ -86,6 +92,27 @@ class LpStartUnlessReduced:
 
 
 @dataclass
+class LinksUnlessReduced:
+    """The link separation, when the exact reduction did not apply.
+
+    Its wall-clock bound is the user's time limit counted from ``built_at``.
+    """
+
+    step: LinkSeparation
+    reduction: ExactReduction
+    time_limit: float | None
+    built_at: float
+
+    def __call__(self, model: LocationModel) -> None:
+        """Run the separation on ``model`` unless the reduction was applied."""
+        if self.reduction.report.applied:
+            self.step.report.reason = "the exact reduction applied"
+            return
+        self.step.deadline = step_deadline(self.time_limit, self.built_at)
+        self.step(model)
+
+
+@dataclass
 class SetSolverLimit:
     """Give the solver what is left of the user's time limit (the last step)."""
 
@@ -117,6 +144,7 @@ class SpeedupPlan:
     steps: Sequence[Speedup] = field(default_factory=list)
     reduction: ExactReduction | None = None
     two_stage: TwoStageStart | None = None
+    links: LinkSeparation | None = None
 
 
 def plan_speedups(
@@ -127,6 +155,7 @@ def plan_speedups(
     reduce: bool = True,
     two_stage_start: bool = False,
     lp_start: bool = False,
+    separate_links: bool = False,
     threads: int | None = None,
     reduction_options: dict[str, Any] | None = None,
 ) -> SpeedupPlan:
@@ -147,8 +176,12 @@ def plan_speedups(
     lp_start
         When the reduction does not apply (and no two-stage start is asked for), run
         the LP-support start.
+    separate_links
+        When the reduction does not apply (and no other start is asked for), run the
+        link separation with its start and exact fixing.
     threads
-        Threads of the two-stage start's own solves (default 1).
+        Threads of the two-stage start's own solves (default 1) and of the link
+        separation's LPs (default: HiGHS's).
     reduction_options
         Keyword arguments for :class:`~clusterloc.model.speedups.reduction.ExactReduction`.
 
@@ -158,15 +191,11 @@ def plan_speedups(
     """
     if not reduce:
         return SpeedupPlan()
-    lagrangian_seconds, search_seconds = reduction_budget(time_limit)
-    reduction = ExactReduction(
-        solver,
-        lagrangian_seconds=lagrangian_seconds,
-        search_seconds=search_seconds,
-        **(reduction_options or {}),
-    )
+    options = {"deadline": step_deadline(time_limit, built_at), **(reduction_options or {})}
+    reduction = ExactReduction(solver, **options)
     steps: list[Speedup] = [reduction]
     two_stage: TwoStageStart | None = None
+    links: LinkSeparation | None = None
     if two_stage_start:
         two_stage = TwoStageStart(solver, threads=threads or 1)
         steps.append(TwoStageUnlessReduced(two_stage, reduction, time_limit, built_at))
@@ -174,5 +203,8 @@ def plan_speedups(
         lp_seconds, mip_seconds = lp_start_budget(time_limit)
         start = LpSupportStart(solver, lp_seconds=lp_seconds, mip_seconds=mip_seconds)
         steps.append(LpStartUnlessReduced(start, reduction))
+    elif separate_links:
+        links = LinkSeparation(solver, threads=threads)
+        steps.append(LinksUnlessReduced(links, reduction, time_limit, built_at))
     steps.append(SetSolverLimit(solver, time_limit, built_at))
-    return SpeedupPlan(steps=steps, reduction=reduction, two_stage=two_stage)
+    return SpeedupPlan(steps=steps, reduction=reduction, two_stage=two_stage, links=links)

@@ -1,15 +1,17 @@
-"""The time-budget policy of the speed-ups, in one place.
+"""The work-budget policy of the speed-ups, in one place.
 
-The only wall-clock quantity is the user's ``time_limit`` for the whole solve; each
-speed-up gets a named share of it, and the solver gets what is left. Without a time
-limit the fixed defaults below apply. (Inside the steps, iteration counts such as the
-Lagrangian's ``max_iterations`` bound the work as well.)
+The only wall-clock quantity is the user's ``time_limit`` for the whole solve. The
+steps of the product path (:func:`clusterloc.solve`) and the exact reduction are
+bounded by work counts, so the same input takes the same path on any machine, however
+loaded; the time limit only stops them as a safety net (:func:`step_deadline`: half of
+it), and the solver gets what is left. The benchmark-only starts (two-stage, LP-support) still
+take shares of the time limit.
 
 ====================  ==========================================  ===================
 step                  budget (``T`` = time limit)                 without a limit
 ====================  ==========================================  ===================
-exact reduction       ``min(25, max(1, 0.4 T))``: 60 % Lagrangian,  25 s
-                      40 % local search
+exact reduction       2 × 300 subgradient steps, 400 priced moves  same
+link separation       60 LP rounds + 10 dive steps × 10 rounds     same
 two-stage start       ``max(1, 0.6 T − time since the build)``     36 s − since build
 LP-support start      ``0.6 T``: 60 % LP, 40 % restricted MIP      60 s
 solver                ``max(1, T − time since the build)``         no limit
@@ -19,22 +21,24 @@ solver                ``max(1, T − time since the build)``         no limit
 from __future__ import annotations
 
 __all__ = [
-    "LAGRANGIAN_SHARE",
+    "LAGRANGIAN_ITERATIONS",
     "LP_SHARE",
-    "REDUCTION_MAX_SECONDS",
-    "REDUCTION_SHARE",
+    "SEARCH_MOVES",
     "START_SHARE",
+    "STEP_SHARE",
     "lp_start_budget",
-    "reduction_budget",
     "solver_limit",
+    "step_deadline",
     "two_stage_budget",
 ]
 
-#: Share of the time limit the exact reduction may use, and its cap in seconds.
-REDUCTION_SHARE = 0.4
-REDUCTION_MAX_SECONDS = 25.0
-#: Share of the reduction's budget for the Lagrangian phases (the rest: local search).
-LAGRANGIAN_SHARE = 0.6
+#: Share of the user's time limit the count-bounded steps may use at most (safety net:
+#: the solver always keeps the rest, so a loaded machine still gets a solve).
+STEP_SHARE = 0.5
+#: Subgradient steps of each of the exact reduction's two Lagrangian phases.
+LAGRANGIAN_ITERATIONS = 300
+#: Moves the exact reduction's local search may price (each a transportation LP).
+SEARCH_MOVES = 400
 #: Share of the time limit a MIP start (two-stage or LP-support) may use.
 START_SHARE = 0.6
 #: Share of the LP-support start's budget for the LP relaxation (the rest: the MIP).
@@ -46,23 +50,24 @@ LP_START_DEFAULT_SECONDS = 60.0
 MIN_SECONDS = 1.0
 
 
-def reduction_budget(time_limit: float | None) -> tuple[float, float]:
-    """Seconds of the exact reduction: ``(lagrangian_seconds, search_seconds)``.
+def step_deadline(time_limit: float | None, built_at: float) -> float | None:
+    """The ``time.perf_counter()`` value count-bounded steps must stop by.
+
+    Half the user's limit after the build (:data:`STEP_SHARE`): the counts are the
+    budget, this only stops them on a machine too slow for them.
 
     Parameters
     ----------
     time_limit
-        The user's limit for the whole solve, or ``None``.
+        The user's limit for the whole solve, or ``None`` (no deadline).
+    built_at
+        ``time.perf_counter()`` at the end of the build.
 
     Returns
     -------
-    tuple of float
+    float or None
     """
-    if time_limit is None:
-        budget = REDUCTION_MAX_SECONDS
-    else:
-        budget = min(REDUCTION_MAX_SECONDS, max(MIN_SECONDS, REDUCTION_SHARE * time_limit))
-    return LAGRANGIAN_SHARE * budget, (1.0 - LAGRANGIAN_SHARE) * budget
+    return None if time_limit is None else built_at + STEP_SHARE * time_limit
 
 
 def two_stage_budget(time_limit: float | None, spent: float) -> float:

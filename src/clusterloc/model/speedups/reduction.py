@@ -41,6 +41,7 @@ import pulp
 from clusterloc.model.inputs import MARKET, SUPPLIER
 from clusterloc.model.rows import origin_link_name
 from clusterloc.model.solvers import focus_on_bound, set_start
+from clusterloc.model.speedups.policy import LAGRANGIAN_ITERATIONS, SEARCH_MOVES
 from clusterloc.model.speedups.warmstart import (
     CflpData,
     Incumbent,
@@ -326,10 +327,14 @@ class ExactReduction:
     ----------
     solver
         The solver that will run next; it receives the incumbent as a MIP start.
-    lagrangian_seconds
-        Time for the subgradient phases together.
-    search_seconds
-        Time for the local search on the open set.
+    lagrangian_iterations
+        Subgradient steps of each of the two Lagrangian phases.
+    search_moves
+        Moves the local search on the open set may price (each a transportation LP).
+    deadline
+        ``time.perf_counter()`` value the step must stop by (the user's time limit;
+        ``None``: no wall clock). The counts above are the budget; the deadline is
+        only a safety net, so the same input takes the same path on any machine.
     cardinality
         Also add :func:`add_cardinality_cuts` (for every model).
     linking_margin
@@ -355,16 +360,18 @@ class ExactReduction:
         self,
         solver: pulp.LpSolver | None = None,
         *,
-        lagrangian_seconds: float = 15.0,
-        search_seconds: float = 10.0,
+        lagrangian_iterations: int = LAGRANGIAN_ITERATIONS,
+        search_moves: int = SEARCH_MOVES,
+        deadline: float | None = None,
         cardinality: bool = True,
         linking_margin: float | None = 0.0,
         bound_focus: bool = True,
         heuristic_every: int = 5,
     ) -> None:
         self.solver = solver
-        self.lagrangian_seconds = lagrangian_seconds
-        self.search_seconds = search_seconds
+        self.lagrangian_iterations = lagrangian_iterations
+        self.search_moves = search_moves
+        self.deadline = deadline
         self.cardinality = cardinality
         self.linking_margin = linking_margin
         self.bound_focus = bound_focus
@@ -386,11 +393,18 @@ class ExactReduction:
         log.info("reduction: %s", report.summary())
         return report
 
+    def _seconds_left(self) -> float | None:
+        if self.deadline is None:
+            return None
+        return max(0.0, self.deadline - time.perf_counter())
+
     def _reduce(self, model: LocationModel, cflp: _Cflp, report: ReductionReport) -> None:
         data = cflp.data
-        half = self.lagrangian_seconds / 2
         first = lagrangian_bound(
-            data, max_iterations=300, time_limit=half, heuristic_every=self.heuristic_every
+            data,
+            max_iterations=self.lagrangian_iterations,
+            time_limit=self._seconds_left(),
+            heuristic_every=self.heuristic_every,
         )
         incumbent = first.incumbent
         if incumbent is None:
@@ -400,13 +414,13 @@ class ExactReduction:
         order = np.argsort(first.facility_values, kind="stable")
         candidates = order[: min(len(order), 20)]
         incumbent = improve_open_set(
-            data, incumbent, candidates, time.perf_counter() + self.search_seconds
+            data, incumbent, candidates, self.deadline, max_moves=self.search_moves
         )
         second = lagrangian_bound(
             data,
             upper_bound=incumbent.objective,
-            max_iterations=300,
-            time_limit=half,
+            max_iterations=self.lagrangian_iterations,
+            time_limit=self._seconds_left(),
             multipliers=first.multipliers,
         )
         if second.incumbent is not None and second.incumbent.objective < incumbent.objective:

@@ -259,7 +259,12 @@ def transport_cost(data: CflpData, open_mask: np.ndarray) -> tuple[float, np.nda
 
 
 def improve_open_set(
-    data: CflpData, incumbent: Incumbent, candidates: np.ndarray, deadline: float
+    data: CflpData,
+    incumbent: Incumbent,
+    candidates: np.ndarray,
+    deadline: float | None = None,
+    *,
+    max_moves: int | None = None,
 ) -> Incumbent:
     """Drop / add / swap local search on the open set, each move priced exactly.
 
@@ -272,7 +277,10 @@ def improve_open_set(
     candidates
         Facilities that may be added (e.g. those with small Lagrangian cost).
     deadline
-        ``time.perf_counter()`` value at which to stop.
+        ``time.perf_counter()`` value at which to stop (``None``: no wall clock).
+    max_moves
+        Most moves priced (each a transportation LP); ``None``: no count limit. The
+        count makes the search take the same path on any machine.
 
     Returns
     -------
@@ -281,7 +289,10 @@ def improve_open_set(
     """
     best = incumbent
     improved = True
-    while improved and time.perf_counter() < deadline:
+    priced_moves = 0
+    end = math.inf if deadline is None else deadline
+    left = math.inf if max_moves is None else max_moves
+    while improved and time.perf_counter() < end and priced_moves < left:
         improved = False
         opened = np.flatnonzero(best.open & ~data.must_open)
         moves: list[np.ndarray] = []
@@ -300,11 +311,12 @@ def improve_open_set(
                 swap[i] = False
                 moves.append(swap)
         for mask in moves:
-            if time.perf_counter() > deadline:
+            if time.perf_counter() > end or priced_moves >= left:
                 break
             # skip moves whose fixed cost alone already loses
             if float(data.fixed_costs[mask].sum()) >= best.objective:
                 continue
+            priced_moves += 1
             priced = transport_cost(data, mask)
             if priced is not None and priced[0] < best.objective - 1e-7 * abs(best.objective):
                 best = Incumbent(mask, priced[1], priced[0])
@@ -318,7 +330,7 @@ def lagrangian_bound(
     *,
     upper_bound: float | None = None,
     max_iterations: int = 600,
-    time_limit: float = 20.0,
+    time_limit: float | None = None,
     heuristic_every: int = 25,
     multipliers: np.ndarray | None = None,
     stop_above: float | None = None,
@@ -335,7 +347,8 @@ def lagrangian_bound(
     upper_bound
         A known feasible objective (optional).
     max_iterations, time_limit
-        Stop criteria.
+        Stop criteria: the iteration count, and a wall-clock bound in seconds
+        (``None``: none, so the same input takes the same path on any machine).
     heuristic_every
         Period of the primal heuristic.
     multipliers
@@ -402,7 +415,7 @@ def lagrangian_bound(
             break
         gap = (ub - bound) if math.isfinite(ub) else 0.05 * abs(bound) + 1.0
         lam = lam + step * max(gap, 1e-9 * abs(bound)) / norm * grad
-        if time.perf_counter() - start > time_limit:
+        if time_limit is not None and time.perf_counter() - start > time_limit:
             break
         if math.isfinite(ub) and ub - best_bound <= 1e-9 * abs(ub):
             break
