@@ -16,7 +16,6 @@ from typing import NoReturn
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 
 from clusterloc.cli import interrupts
 from clusterloc.cli.text import plain
