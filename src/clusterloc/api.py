@@ -145,6 +145,8 @@ def solve(
     gap: float | None = None,
     progress: Progress = no_progress,
     check: bool = True,
+    reuse: BuiltScenario | None = None,
+    geometry: bool = True,
 ) -> RunResult:
     """Build and solve a scenario (``clusterloc solve`` without writing files).
 
@@ -161,6 +163,15 @@ def solve(
         Raise :class:`~clusterloc.errors.InfeasibleError` /
         :class:`~clusterloc.errors.NoSolutionError` when there is no solution
         (default). With ``False`` the result carries the status instead.
+
+    reuse
+        A scenario built before whose road network and lanes are taken over when its
+        sites and network settings are the same (see
+        :func:`~clusterloc.scenario.build.build_scenario`); ``clusterloc sweep`` uses it.
+    geometry
+        Draw the sites, flows and routes as geometries (default). ``False`` leaves the
+        result's ``sites`` / ``flows`` without geometry and ``routes`` empty (a sweep
+        needs only the summary); the summary is the same.
 
     Returns
     -------
@@ -204,7 +215,7 @@ def solve(
         seed=spec.seed,
         msg=spec.msg,
     )
-    built = build_scenario(scenario, progress=progress)
+    built = build_scenario(scenario, progress=progress, reuse=reuse)
     with progress("build"):
         model = LocationModel.from_inputs(built.inputs)
     with progress("solve"):
@@ -213,7 +224,13 @@ def solve(
         solution.raise_for_status()
     flows = flow_table(solution, built.inputs)
     sites = site_table(built.tables.sites, solution, flows, built.snaps)
-    sites_g, flows_g, routes_g = geo_tables(sites, flows, built.network, built.snaps)
+    if geometry:
+        sites_g, flows_g, routes_g = geo_tables(sites, flows, built.network, built.snaps)
+    else:
+        import geopandas as gpd
+
+        sites_g, flows_g = gpd.GeoDataFrame(sites), gpd.GeoDataFrame(flows)
+        routes_g = gpd.GeoDataFrame(flows.iloc[:0])
     summary = build_summary(built, solution, sites, flows)
     summary["seconds"]["total"] = round(time.perf_counter() - start, 6)
     return RunResult(

@@ -33,11 +33,12 @@ err_console = Console(stderr=True)
 
 def _register() -> None:
     """Attach the command groups. Each lives in its own module."""
-    from clusterloc.cli import bench, network, run
+    from clusterloc.cli import bench, network, run, sweep
 
     app.add_typer(network.app, name="network", help="Build and query truck road networks.")
     app.add_typer(bench.app, name="bench", help="Solve published benchmark instances.")
     run.register(app)
+    sweep.register(app)
 
 
 def main(argv: list[str] | None = None) -> None:

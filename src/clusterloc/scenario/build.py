@@ -10,6 +10,8 @@ types (:func:`road_lanes`), and assemble :class:`clusterloc.model.inputs.ModelIn
 from __future__ import annotations
 
 import contextlib
+import hashlib
+import json
 import logging
 import time
 from collections.abc import Callable, Iterator
@@ -27,6 +29,7 @@ from clusterloc.scenario.capacity import bound_unlimited, unlimited_capacity
 from clusterloc.scenario.load import _describe
 from clusterloc.scenario.schema import MARKET, SUPPLIER, Scenario
 from clusterloc.scenario.tables import WHERE, ScenarioTables, read_tables
+from clusterloc.scenario.whatif import apply_whatif
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -114,6 +117,29 @@ class BuiltScenario:
         default_factory=lambda: pd.DataFrame(columns=["site_id", "node", "snap_m"])
     )
     seconds: dict[str, float] = field(default_factory=dict)
+    priced_lanes: pd.DataFrame | None = None
+    """Every priced lane, before the ``whatif`` closures (what ``reuse=`` takes over)."""
+    lane_key: str = ""
+    """Fingerprint of what the road network and lanes depend on (:func:`lane_key`)."""
+
+
+def lane_key(scenario: Scenario, tables: ScenarioTables) -> str:
+    """A fingerprint of the network spec, the site locations and the links.
+
+    Two scenarios with the same key have the same road graph, snaps and lane table, so
+    :func:`build_scenario` can reuse one's for the other (``reuse=``).
+    """
+    spec = scenario.network.model_dump(mode="json") if scenario.network else None
+    sites = tables.sites[["site_id", "type", "lon", "lat"]]
+    payload = json.dumps(
+        {
+            "network": spec,
+            "sites": [[str(a), str(b), float(c), float(d)] for a, b, c, d in sites.to_numpy()],
+            "links": sorted(linked_pairs(tables)),
+        },
+        sort_keys=True,
+    )
+    return hashlib.sha256(payload.encode()).hexdigest()
 
 
 def _scenario_where(scenario: Scenario) -> str:
@@ -403,7 +429,11 @@ def to_model_inputs(scenario: Scenario, tables: ScenarioTables, lanes: pd.DataFr
 
 
 def build_scenario(
-    scenario: Scenario, *, progress: Progress = no_progress, network: bool = True
+    scenario: Scenario,
+    *,
+    progress: Progress = no_progress,
+    network: bool = True,
+    reuse: BuiltScenario | None = None,
 ) -> BuiltScenario:
     """Read the tables, build the road network and lanes, and assemble the model inputs.
 
@@ -416,6 +446,10 @@ def build_scenario(
     network
         Build the road network and lanes (``False``: only read and check the tables,
         and check that the road file exists; the lanes are then empty).
+    reuse
+        A scenario built before: its road graph, snaps and lanes are taken over when its
+        :func:`lane_key` equals this scenario's (a sweep builds them once for all runs);
+        otherwise they are built as usual.
 
     Returns
     -------
@@ -432,12 +466,19 @@ def build_scenario(
     net = None
     settings = None
     snaps = pd.DataFrame(columns=["site_id", "node", "snap_m"])
+    key = ""
     if scenario.lanes is not None:
         lanes = _explicit_lanes(tables)
     else:
         settings = truck_settings(scenario)
         check_network_source(scenario)
-        if network:
+        key = lane_key(scenario, tables)
+        if network and reuse is not None and reuse.lane_key == key and reuse.network is not None:
+            assert reuse.priced_lanes is not None
+            log.info("reusing the road network and lanes of a scenario with the same sites")
+            built_graph, net, snaps = reuse.graph, reuse.network, reuse.snaps
+            lanes = reuse.priced_lanes
+        elif network:
             from clusterloc.network import RoadNetwork, attach_points
 
             with _timed(seconds, "network", progress):
@@ -453,16 +494,21 @@ def build_scenario(
             lanes = pd.DataFrame(
                 columns=["origin", "destination", "km", "hours", "road_km", "offroad_km"]
             )
-    inputs = to_model_inputs(scenario, tables, lanes)
+    tables, model_lanes = apply_whatif(
+        tables, lanes, scenario.whatif, where=_scenario_where(scenario)
+    )
+    inputs = to_model_inputs(scenario, tables, model_lanes)
     log.info("scenario %s: %d sites, %d lanes", scenario.name, len(tables.sites), len(inputs.lanes))
     return BuiltScenario(
         scenario=scenario,
         tables=tables,
         inputs=inputs,
-        lanes=lanes,
+        lanes=model_lanes,
         graph=built_graph,
         network=net,
         settings=settings,
         snaps=snaps,
         seconds=seconds,
+        priced_lanes=lanes,
+        lane_key=key,
     )

@@ -140,6 +140,42 @@ class PolicySpec(_Strict):
         return value
 
 
+class WhatIfSpec(_Strict):
+    """What-if adjustments applied to the tables after the lanes are priced.
+
+    Sweeps (``clusterloc sweep``) write every run as a base scenario plus ``--set`` keys,
+    many of them in this section, so one run is reproducible with ``clusterloc solve``.
+    All multipliers default to 1 (no change).
+    """
+
+    demand_scale: float = Field(default=1.0, ge=0)
+    """National multiplier on every market's demand."""
+    demand_scale_by_tag: dict[str, float] = Field(default_factory=dict)
+    """Multiplier per tag; a market matches a tag in its ``tags`` or its ``region`` column."""
+    demand_scale_by_market: dict[str, float] = Field(default_factory=dict)
+    """Multiplier per market ``site_id``."""
+    transport_scale: float = Field(default=1.0, ge=0)
+    """Multiplier on every commodity's ``rate_per_tkm`` and ``rate_per_unit_km``."""
+    fixed_cost_scale: float = Field(default=1.0, ge=0)
+    handling_cost_scale: float = Field(default=1.0, ge=0)
+    purchase_cost_scale: float = Field(default=1.0, ge=0)
+    """Multiplier on the supply tables' ``cost_per_unit``."""
+    closed: list[str] = Field(default_factory=list)
+    """Sites closed: a facility cannot open, a supplier (a border crossing) supplies nothing."""
+
+    @field_validator("demand_scale_by_tag", "demand_scale_by_market")
+    @classmethod
+    def _non_negative(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, factor in value.items():
+            if not factor >= 0:
+                raise ValueError(f"multiplier for '{key}' must be >= 0, got {factor}")
+        return value
+
+    def is_identity(self) -> bool:
+        """True when nothing changes."""
+        return self == WhatIfSpec()
+
+
 class SolverSpec(_Strict):
     """Solver settings (``--solver``, ``--time-limit``, ``--gap`` override them)."""
 
@@ -272,6 +308,10 @@ class Scenario(_Strict):
     """Extra (pass-through) columns per table: ``{sites: [operator, region]}``."""
     policy: PolicySpec = Field(default_factory=PolicySpec)
     solver: SolverSpec = Field(default_factory=SolverSpec)
+    whatif: WhatIfSpec = Field(default_factory=WhatIfSpec)
+    uncertainty: dict[str, Any] | None = None
+    """Distributions of the futures for ``clusterloc solve --samples`` (the ``samples``
+    block of a sweep file without ``n``/``seed``; checked by :mod:`clusterloc.sweep.spec`)."""
 
     _path: Path | None = PrivateAttr(default=None)
     _files: list[Path] = PrivateAttr(default_factory=list)
