@@ -152,7 +152,7 @@ def test_killed_worker_mid_sweep_is_retried(
     proc = _popen_sweep(sweep_env, sweep, "--out", out, "--scheduler", cluster.address)
     at_kill = _wait_rows(out, 2, proc)
     cluster.kill("wA")
-    stdout, stderr = proc.communicate(timeout=600)
+    _, stderr = proc.communicate(timeout=600)
     assert proc.returncode == 0, stderr
     assert at_kill < n  # the worker died with runs still to do
     rows = _rows(out)
