@@ -24,7 +24,8 @@ AUTO = REPO / "models" / "kz_auto"
 TEXTILE = REPO / "models" / "kz_textile"
 DATA = REPO / "data" / "kz"
 
-AUTO_VARIANTS = sorted(p.stem for p in AUTO.glob("*.yaml"))
+# Sweep files (*.sweep.yaml, clusterloc sweep) live beside the scenarios but are not ones.
+AUTO_VARIANTS = sorted(p.stem for p in AUTO.glob("*.yaml") if not p.name.endswith(".sweep.yaml"))
 ALL_SCENARIOS = [AUTO / f"{n}.yaml" for n in AUTO_VARIANTS] + sorted(TEXTILE.glob("*.yaml"))
 
 #: National 2024 new-vehicle sales (data/kz/SOURCES.md).

@@ -96,7 +96,7 @@ def _progress_display() -> Iterator[_Steps]:
 
 
 def _fmt_money(value: Any) -> str:
-    if value is None:
+    if value is None or value != value:  # None or NaN
         return "–"
     return f"{float(value):,.0f}"
 
@@ -213,8 +213,22 @@ def solve(
     no_maps: Annotated[
         bool, typer.Option("--no-maps", help="Skip map.html, map.png and report.md.")
     ] = False,
+    samples: Annotated[
+        int | None,
+        typer.Option(
+            "--samples",
+            min=1,
+            help="Robust plan: solve the two-stage stochastic model over N futures drawn "
+            "from the scenario's 'uncertainty' section.",
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the futures (--samples).")] = 0,
 ) -> None:
-    """Solve a scenario and write its run folder (summary.json, CSV, GeoPackage, maps)."""
+    """Solve a scenario and write its run folder (summary.json, CSV, GeoPackage, maps).
+
+    With --samples N: a robust plan over N sampled futures (robust.json, futures.csv,
+    plan.csv, report.md), side by side with the deterministic plan on the same futures.
+    """
     from clusterloc.api import load_scenario, write_run
     from clusterloc.api import solve as solve_scenario
     from clusterloc.errors import SolverUnavailableError
@@ -235,11 +249,47 @@ def solve(
     spec = load_scenario(scenario, overrides)
     target = out if out is not None else Path("runs") / spec.name
     check_output_dir(target, force=force)
+    if samples is not None:
+        from clusterloc.sweep.robust import uncertainty_of
+
+        uncertainty_of(spec, scenario)  # checked before any work
+        _solve_robust(scenario, overrides, samples, seed, target, force)
+        return
     with _progress_display() as step:
         result = solve_scenario(spec, progress=step)
         with step("write"):
             folder = write_run(result, target, force=force, maps=not no_maps)
     _print_summary(result.summary, folder)
+
+
+def _solve_robust(
+    scenario: Path, overrides: list[str], samples: int, seed: int, target: Path, force: bool
+) -> None:
+    from clusterloc.sweep.robust import robust_plan, write_robust
+
+    with _progress_display() as step, step(f"Robust plan over {samples} futures (seed {seed})"):
+        plan = robust_plan(scenario, overrides, samples, seed)
+        folder = write_robust(plan, target, force=force)
+    s = plan.summary()
+    table = Table(title=f"Robust plan {plan.scenario}", show_header=True, box=None)
+    table.add_column("")
+    table.add_column("robust plan", justify="right")
+    table.add_column("deterministic plan", justify="right")
+    table.add_row(
+        "expected cost",
+        _fmt_money(s["expected_cost"]),
+        _fmt_money(s["deterministic"]["expected_cost_on_futures"]),
+    )
+    table.add_row(
+        "open sites", str(len(plan.robust.open_sites)), str(len(plan.deterministic.open_sites))
+    )
+    for i, row in enumerate(plan.futures_table().to_dict("records")):
+        table.add_row(
+            f"  future {i}", _fmt_money(row["robust_cost"]), _fmt_money(row["deterministic_cost"])
+        )
+    console.print(table)
+    console.print(f"value of the stochastic solution: {_fmt_money(plan.vss)}")
+    console.print(f"status: {plan.robust.status}; written: {folder}")
 
 
 def compare(

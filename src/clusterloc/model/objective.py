@@ -7,7 +7,12 @@ import pulp
 
 from clusterloc.model.frame import ModelFrame, Terms
 
-__all__ = ["define_objective"]
+__all__ = [
+    "define_objective",
+    "fixed_cost_objective_terms",
+    "flow_cost_terms",
+    "unmet_cost_terms",
+]
 
 
 def define_objective(frame: ModelFrame) -> None:
@@ -28,6 +33,18 @@ def define_objective(frame: ModelFrame) -> None:
     frame
         The build state (after every variable family).
     """
+    terms = flow_cost_terms(frame) + fixed_cost_objective_terms(frame) + unmet_cost_terms(frame)
+    frame.problem.setObjective(pulp.LpAffineExpression(terms))
+
+
+def flow_cost_terms(frame: ModelFrame) -> Terms:
+    r"""The per-unit cost of every arc with flow: :math:`(t + h + p + \pi e)\, x`.
+
+    Parameters
+    ----------
+    frame
+        The build state (after the flow variables).
+    """
     arcs = frame.arcs
     pol = frame.tables.policy
     co2 = arcs["co2_unit"].to_numpy()
@@ -37,10 +54,20 @@ def define_objective(frame: ModelFrame) -> None:
         + arcs["purchase_unit"].to_numpy()
         + float(pol.co2_price) * co2
     )
-    terms: Terms = [(frame.flows[i], float(coef[i])) for i in np.flatnonzero(coef)]
+    return [(frame.flows[i], float(coef[i])) for i in np.flatnonzero(coef)]
+
+
+def fixed_cost_objective_terms(frame: ModelFrame) -> Terms:
+    """Fixed cost (after subsidy) of every site in the model, on its open/level binaries."""
+    terms: Terms = []
     for sid in frame.site_ids:
         terms += frame.fixed_cost_terms(sid)
-    if frame.unmet_allowed:
-        penalty = float(pol.unmet_penalty or 0.0)
-        terms += [(v, penalty) for v in frame.unmet.values()]
-    frame.problem.setObjective(pulp.LpAffineExpression(terms))
+    return terms
+
+
+def unmet_cost_terms(frame: ModelFrame) -> Terms:
+    """The penalty of unmet demand (empty when unmet demand is not allowed)."""
+    if not frame.unmet_allowed:
+        return []
+    penalty = float(frame.tables.policy.unmet_penalty or 0.0)
+    return [(v, penalty) for v in frame.unmet.values()]

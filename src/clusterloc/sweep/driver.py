@@ -86,7 +86,10 @@ def row_of_summary(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
     opened = list(summary.get("open_sites") or [])
     row["open_sites"] = ";".join(opened)
     row["n_open"] = len(opened)
-    row["seconds"] = float((summary.get("seconds") or {}).get("total") or 0.0)
+    seconds = summary.get("seconds") or {}
+    row["seconds"] = float(seconds.get("total") or 0.0)
+    # Model build + solver: what a sweep cannot share between runs.
+    row["seconds_model"] = float(seconds.get("build") or 0.0) + float(seconds.get("solve") or 0.0)
     row["overrides"] = json.dumps(list(run.overrides))
     return row
 

@@ -31,7 +31,7 @@ FINISHED = frozenset({"optimal", "feasible", "infeasible", "no_solution", "inval
 
 #: Leading columns, in order; parameters and cost terms follow.
 LEAD = ["run_id", "status", "message", "objective", "best_bound", "gap", "co2_t", "n_open"]
-TAIL = ["open_sites", "seconds", "worker", "overrides"]
+TAIL = ["open_sites", "seconds", "seconds_model", "worker", "overrides"]
 
 
 def _atomic_write(path: Path, write: Any) -> None:
