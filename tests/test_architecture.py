@@ -54,7 +54,8 @@ ALLOWED: dict[str, set[str]] = {
     "scenario": BOTTOM | {"network", "model"},
     "outputs": BOTTOM | {"network", "model", "scenario"},
     "api": BOTTOM | {"network", "model", "scenario", "outputs"},
-    "cli": BOTTOM | {"network", "model", "scenario", "outputs", "bench", "api"},
+    "sweep": BOTTOM | {"network", "model", "scenario", "outputs", "api"},
+    "cli": BOTTOM | {"network", "model", "scenario", "outputs", "bench", "api", "sweep"},
     "": {"api"},  # clusterloc/__init__.py: the lazy facade
 }
 

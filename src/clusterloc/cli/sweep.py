@@ -16,6 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+__all__ = ["register", "sweep"]
+
 console = Console()
 err_console = Console(stderr=True)
 
@@ -37,7 +39,21 @@ def sweep(
         bool, typer.Option("--resume", help="Keep finished runs in --out and run the rest.")
     ] = False,
 ) -> None:
-    """Solve every run of a sweep in parallel; write results, robustness map, charts, report."""
+    """Solve every run of a sweep in parallel; write results, robustness map, charts, report.
+
+    Parameters
+    ----------
+    sweep_file
+        The sweep YAML file.
+    out
+        The sweep folder.
+    workers
+        Worker processes of the embedded Dask cluster.
+    scheduler
+        Address of a running Dask scheduler.
+    resume
+        Keep finished runs and run the rest.
+    """
     import logging
 
     from clusterloc.sweep import expand_runs, load_sweep, run_sweep
@@ -83,5 +99,11 @@ def sweep(
 
 
 def register(app: typer.Typer) -> None:
-    """Attach ``sweep`` to the main app."""
+    """Attach ``sweep`` to the main app.
+
+    Parameters
+    ----------
+    app
+        The Typer app.
+    """
     app.command("sweep")(sweep)

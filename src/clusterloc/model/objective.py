@@ -38,12 +38,16 @@ def define_objective(frame: ModelFrame) -> None:
 
 
 def flow_cost_terms(frame: ModelFrame) -> Terms:
-    r"""The per-unit cost of every arc with flow: :math:`(t + h + p + \pi e)\, x`.
+    """The per-unit cost of every arc with flow: (transport + handling + purchase + CO2) x flow.
 
     Parameters
     ----------
     frame
         The build state (after the flow variables).
+
+    Returns
+    -------
+    list of (variable, coefficient)
     """
     arcs = frame.arcs
     pol = frame.tables.policy
@@ -58,7 +62,17 @@ def flow_cost_terms(frame: ModelFrame) -> Terms:
 
 
 def fixed_cost_objective_terms(frame: ModelFrame) -> Terms:
-    """Fixed cost (after subsidy) of every site in the model, on its open/level binaries."""
+    """Fixed cost (after subsidy) of every site in the model, on its open/level binaries.
+
+    Parameters
+    ----------
+    frame
+        The build state (after the open and level variables).
+
+    Returns
+    -------
+    list of (variable, coefficient)
+    """
     terms: Terms = []
     for sid in frame.site_ids:
         terms += frame.fixed_cost_terms(sid)
@@ -66,7 +80,17 @@ def fixed_cost_objective_terms(frame: ModelFrame) -> Terms:
 
 
 def unmet_cost_terms(frame: ModelFrame) -> Terms:
-    """The penalty of unmet demand (empty when unmet demand is not allowed)."""
+    """The penalty of unmet demand (empty when unmet demand is not allowed).
+
+    Parameters
+    ----------
+    frame
+        The build state (after the demand rows, which create the unmet variables).
+
+    Returns
+    -------
+    list of (variable, coefficient)
+    """
     if not frame.unmet_allowed:
         return []
     penalty = float(frame.tables.policy.unmet_penalty or 0.0)

@@ -26,7 +26,18 @@ _STOPS = ((0.0, (190, 190, 190)), (0.5, (240, 160, 40)), (1.0, (20, 120, 50)))
 
 
 def share_color(share: float) -> str:
-    """Hex colour of a share chosen: grey (never) → orange (half) → green (always)."""
+    """Hex colour of a share chosen: grey (never) to orange (half) to green (always).
+
+    Parameters
+    ----------
+    share
+        Share of runs in [0, 1] (clipped).
+
+    Returns
+    -------
+    str
+        ``#rrggbb``.
+    """
     share = min(max(float(share), 0.0), 1.0)
     for (a, ca), (b, cb) in itertools.pairwise(_STOPS):
         if share <= b:
@@ -125,7 +136,19 @@ def robustness_html(
 def robustness_png(
     table: pd.DataFrame, network: gpd.GeoDataFrame | None, title: str, path: Path
 ) -> None:
-    """Write the static robustness map (PNG)."""
+    """Write the static robustness map (PNG).
+
+    Parameters
+    ----------
+    table
+        ``site_id, name, type, lon, lat, chosen, runs, share`` per candidate.
+    network
+        Road edges to draw (or ``None``).
+    title
+        The sweep name.
+    path
+        The PNG file to write.
+    """
     import matplotlib
 
     matplotlib.use("Agg")

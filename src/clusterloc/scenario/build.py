@@ -128,6 +128,18 @@ def lane_key(scenario: Scenario, tables: ScenarioTables) -> str:
 
     Two scenarios with the same key have the same road graph, snaps and lane table, so
     :func:`build_scenario` can reuse one's for the other (``reuse=``).
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    tables
+        Its checked tables (before the ``whatif`` adjustments).
+
+    Returns
+    -------
+    str
+        SHA-256 hex digest.
     """
     spec = scenario.network.model_dump(mode="json") if scenario.network else None
     sites = tables.sites[["site_id", "type", "lon", "lat"]]

@@ -172,7 +172,12 @@ class WhatIfSpec(_Strict):
         return value
 
     def is_identity(self) -> bool:
-        """True when nothing changes."""
+        """True when nothing changes.
+
+        Returns
+        -------
+        bool
+        """
         return self == WhatIfSpec()
 
 

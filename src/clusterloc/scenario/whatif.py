@@ -23,7 +23,18 @@ __all__ = ["apply_whatif", "market_tags"]
 
 
 def market_tags(sites: pd.DataFrame) -> dict[str, set[str]]:
-    """Tags of each market: its ``tags`` labels and its ``region`` value (if any)."""
+    """Tags of each market: its ``tags`` labels and its ``region`` value (if any).
+
+    Parameters
+    ----------
+    sites
+        The site table.
+
+    Returns
+    -------
+    dict
+        Market ``site_id`` to its set of tags.
+    """
     markets = sites[sites["type"] == MARKET]
     out: dict[str, set[str]] = {}
     regions = markets["region"] if "region" in markets.columns else None

@@ -39,12 +39,32 @@ SOLVED = ("optimal", "feasible")
 
 
 def solved_rows(results: pd.DataFrame) -> pd.DataFrame:
-    """Rows with a solution."""
+    """Rows with a solution.
+
+    Parameters
+    ----------
+    results
+        The sweep's results table.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     return results[results["status"].isin(SOLVED)].reset_index(drop=True)
 
 
 def parameter_columns(results: pd.DataFrame) -> list[str]:
-    """Parameter columns that take at least two values."""
+    """Parameter columns that take at least two values.
+
+    Parameters
+    ----------
+    results
+        The sweep's results table.
+
+    Returns
+    -------
+    list of str
+    """
     fixed = set(LEAD) | set(TAIL)
     cols = [c for c in results.columns if c not in fixed and not c.startswith("cost_")]
     return [c for c in cols if results[c].nunique(dropna=True) >= 2]
@@ -101,6 +121,11 @@ def _bins(values: pd.Series) -> pd.Series:
 
 def tornado_table(results: pd.DataFrame) -> pd.DataFrame:
     """Per parameter: the lowest and highest mean objective over its values (or bins).
+
+    Parameters
+    ----------
+    results
+        The sweep's results table.
 
     Returns
     -------
@@ -194,7 +219,23 @@ def _fmt(value: Any) -> str:
 def report_text(
     results: pd.DataFrame, robust: pd.DataFrame, tornado: pd.DataFrame, spec: SweepSpec
 ) -> str:
-    """The Markdown of ``report.md``."""
+    """The Markdown of ``report.md``.
+
+    Parameters
+    ----------
+    results
+        The sweep's results table.
+    robust
+        From :func:`robustness_table`.
+    tornado
+        From :func:`tornado_table`.
+    spec
+        The sweep file.
+
+    Returns
+    -------
+    str
+    """
     solved = solved_rows(results)
     counts = results["status"].value_counts().to_dict()
     lines = [

@@ -74,7 +74,20 @@ class SweepOutcome:
 
 
 def row_of_summary(run: Run, summary: dict[str, Any]) -> dict[str, Any]:
-    """The results row of a solved run."""
+    """The results row of a solved run.
+
+    Parameters
+    ----------
+    run
+        The run.
+    summary
+        The ``summary`` of its :class:`~clusterloc.api.RunResult`.
+
+    Returns
+    -------
+    dict
+        Column to value.
+    """
     row: dict[str, Any] = {"run_id": run.run_id, **run.params}
     row["status"] = summary.get("status")
     row["message"] = "; ".join(summary.get("diagnosis") or []) or None
@@ -126,6 +139,11 @@ def solve_run(run: Run, scenario: Scenario, shared: BuiltScenario | None) -> dic
         Its resolved scenario.
     shared
         The base scenario built once (road network and lanes reused when the sites match).
+
+    Returns
+    -------
+    dict
+        The row: status ``invalid`` for bad input, ``error`` for an unexpected failure.
     """
     from clusterloc.api import solve
 
@@ -164,14 +182,14 @@ def _connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any, int]
     from distributed import Client, LocalCluster
 
     if scheduler:
-        client = Client(scheduler, timeout="30s")
+        client = Client(scheduler, timeout="30s")  # type: ignore[no-untyped-call]
         n = len(client.scheduler_info().get("workers", {}))
         if n == 0:
             client.wait_for_workers(1, timeout=60)
             n = len(client.scheduler_info().get("workers", {}))
         return client, None, n
     n = workers or os.cpu_count() or 1
-    cluster = LocalCluster(
+    cluster = LocalCluster(  # type: ignore[no-untyped-call]
         n_workers=n,
         threads_per_worker=1,
         processes=True,
@@ -179,7 +197,7 @@ def _connect(scheduler: str | None, workers: int | None) -> tuple[Any, Any, int]
         scheduler_kwargs={"dashboard": False},
         silence_logs=logging.ERROR,
     )
-    return Client(cluster), cluster, n
+    return Client(cluster), cluster, n  # type: ignore[no-untyped-call]
 
 
 def run_sweep(
@@ -210,6 +228,10 @@ def run_sweep(
         Called after each finished run.
     analyse
         Write the robustness map, charts and ``report.md`` when every run has a row.
+
+    Returns
+    -------
+    SweepOutcome
 
     Raises
     ------
@@ -256,7 +278,7 @@ def run_sweep(
                 for run, scen in todo
             ]
             by_key = {f.key: run for f, (run, _) in zip(futures, todo, strict=True)}
-            for future in as_completed(futures):
+            for future in as_completed(futures):  # type: ignore[no-untyped-call]
                 run = by_key[future.key]
                 try:
                     row = future.result()

@@ -65,7 +65,12 @@ class ResultStore:
         return self.folder / CSV
 
     def exists(self) -> bool:
-        """True when the folder already holds results."""
+        """True when the folder already holds results.
+
+        Returns
+        -------
+        bool
+        """
         return self.parquet.is_file()
 
     def load(self, expected: dict[str, tuple[str, ...]]) -> None:
@@ -95,16 +100,32 @@ class ResultStore:
             self.rows[run_id] = {str(k): v for k, v in row.items() if not _is_nan(v)}
 
     def finished(self) -> set[str]:
-        """Run ids that need not run again."""
+        """Run ids that need not run again.
+
+        Returns
+        -------
+        set of str
+        """
         return {r for r, row in self.rows.items() if row.get("status") in FINISHED}
 
     def add(self, row: dict[str, Any]) -> None:
-        """Store one run's row and rewrite both files."""
+        """Store one run's row and rewrite both files.
+
+        Parameters
+        ----------
+        row
+            Column to value; ``run_id`` required.
+        """
         self.rows[str(row["run_id"])] = row
         self.write()
 
     def table(self) -> pd.DataFrame:
-        """All rows, sorted by run id, leading columns first."""
+        """All rows, sorted by run id, leading columns first.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         frame = pd.DataFrame([self.rows[k] for k in sorted(self.rows)])
         if frame.empty:
             return pd.DataFrame(columns=LEAD + TAIL)

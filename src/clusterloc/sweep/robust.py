@@ -84,7 +84,12 @@ class RobustPlan:
         return det - self.robust.expected_cost
 
     def summary(self) -> dict[str, Any]:
-        """Plain dict for ``robust.json``."""
+        """Plain dict for ``robust.json``.
+
+        Returns
+        -------
+        dict
+        """
         return {
             "scenario": self.scenario,
             "samples": self.samples,
@@ -109,7 +114,12 @@ class RobustPlan:
         }
 
     def futures_table(self) -> pd.DataFrame:
-        """One row per future: its keys, the robust and the deterministic plan's cost."""
+        """One row per future: its keys, the robust and the deterministic plan's cost.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         return pd.DataFrame(
             {
                 "future": [f"s{i:04d}" for i in range(len(self.futures))],
@@ -120,7 +130,12 @@ class RobustPlan:
         )
 
     def plan_table(self) -> pd.DataFrame:
-        """One row per facility: open in the robust / the deterministic plan."""
+        """One row per facility: open in the robust / the deterministic plan.
+
+        Returns
+        -------
+        pandas.DataFrame
+        """
         fac = self.sites[~self.sites["type"].isin([SUPPLIER, MARKET])]
         table = fac[[c for c in ("site_id", "name", "type", "status") if c in fac.columns]].copy()
         table["robust_open"] = table["site_id"].isin(self.robust.open_sites)
@@ -132,6 +147,17 @@ class RobustPlan:
 
 def uncertainty_of(scenario: Scenario, path: str | os.PathLike[str]) -> UncertaintySpec:
     """The checked ``uncertainty`` section of a scenario.
+
+    Parameters
+    ----------
+    scenario
+        The loaded scenario.
+    path
+        Its file (for messages).
+
+    Returns
+    -------
+    UncertaintySpec
 
     Raises
     ------
@@ -160,6 +186,21 @@ def robust_plan(
     seed: int,
 ) -> RobustPlan:
     """Solve the robust plan of a scenario over ``samples`` futures.
+
+    Parameters
+    ----------
+    path
+        The scenario file.
+    overrides
+        ``--set`` strings.
+    samples
+        Number of futures.
+    seed
+        Seed of the futures (future ``i`` draws from ``default_rng([seed, i])``).
+
+    Returns
+    -------
+    RobustPlan
 
     Raises
     ------
@@ -209,7 +250,17 @@ def _fmt(value: float | None) -> str:
 
 
 def report_text(plan: RobustPlan) -> str:
-    """The Markdown of the robust plan's ``report.md``."""
+    """The Markdown of the robust plan's ``report.md``.
+
+    Parameters
+    ----------
+    plan
+        The solved plan.
+
+    Returns
+    -------
+    str
+    """
     s = plan.summary()
     lines = [
         f"# Robust plan: {plan.scenario}",
@@ -255,7 +306,22 @@ def report_text(plan: RobustPlan) -> str:
 
 
 def write_robust(plan: RobustPlan, out: str | os.PathLike[str], *, force: bool = False) -> Path:
-    """Write ``robust.json``, ``futures.csv``, ``plan.csv`` and ``report.md`` atomically."""
+    """Write ``robust.json``, ``futures.csv``, ``plan.csv`` and ``report.md`` atomically.
+
+    Parameters
+    ----------
+    plan
+        The solved plan.
+    out
+        The folder to write.
+    force
+        Replace ``out`` if it exists.
+
+    Returns
+    -------
+    pathlib.Path
+        The folder.
+    """
     from clusterloc.outputs.runfolder import atomic_run_dir
 
     with atomic_run_dir(out, force=force) as tmp:

@@ -102,7 +102,18 @@ class Distribution(_Strict):
         return self
 
     def draw(self, rng: np.random.Generator) -> Any:
-        """One value."""
+        """One value.
+
+        Parameters
+        ----------
+        rng
+            The generator of the future being drawn.
+
+        Returns
+        -------
+        Any
+            A float, or one of ``values`` for ``choice``.
+        """
         if self.dist == "choice":
             assert self.values is not None
             p = None
@@ -189,7 +200,12 @@ class SweepSpec(_Strict):
         return self._path
 
     def base_path(self) -> Path:
-        """The base scenario file, absolute."""
+        """The base scenario file, absolute.
+
+        Returns
+        -------
+        pathlib.Path
+        """
         root = self._path.parent if self._path is not None else Path.cwd()
         return (root / os.path.expandvars(self.base)).resolve()
 
@@ -240,6 +256,15 @@ def _flat_param(value: Any) -> Any:
 def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
     """Read and check a sweep file.
 
+    Parameters
+    ----------
+    path
+        The sweep YAML file.
+
+    Returns
+    -------
+    SweepSpec
+
     Raises
     ------
     ScenarioError
@@ -275,6 +300,17 @@ def load_sweep(path: str | os.PathLike[str]) -> SweepSpec:
 
 def parse_uncertainty(data: dict[str, Any], where: str) -> UncertaintySpec:
     """Check a scenario's ``uncertainty`` section.
+
+    Parameters
+    ----------
+    data
+        The section as read from YAML.
+    where
+        The scenario file (for messages).
+
+    Returns
+    -------
+    UncertaintySpec
 
     Raises
     ------
@@ -349,6 +385,15 @@ def expand_runs(spec: SweepSpec) -> list[Run]:
     The grid is the cartesian product of its lists (first key slowest); with samples
     too, each grid point is combined with each sample. Every run's overrides start with
     ``solver.threads=1`` (unless the file's ``set`` says otherwise), then ``set``.
+
+    Parameters
+    ----------
+    spec
+        The sweep file.
+
+    Returns
+    -------
+    list of Run
     """
     # One solver thread per run (workers run side by side); the file's own ``set`` wins.
     fixed = [_override(k, v) for k, v in {"solver.threads": 1, **spec.set}.items()]
@@ -379,5 +424,15 @@ def expand_runs(spec: SweepSpec) -> list[Run]:
 
 
 def is_number(value: Any) -> bool:
-    """True for a finite int/float (not bool)."""
+    """True for a finite int/float (not bool).
+
+    Parameters
+    ----------
+    value
+        Anything.
+
+    Returns
+    -------
+    bool
+    """
     return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
