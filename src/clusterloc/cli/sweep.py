@@ -56,11 +56,13 @@ def sweep(
     """
     import logging
 
+    import distributed  # configures its loggers on import, so set their level after it
+
     from clusterloc.sweep import expand_runs, load_sweep, run_sweep
 
     # Dask logs every cluster start and stop at INFO; people see the progress bar instead.
     if logging.getLogger().level > logging.DEBUG:
-        logging.getLogger("distributed").setLevel(logging.WARNING)
+        logging.getLogger(distributed.__name__).setLevel(logging.WARNING)
     spec = load_sweep(sweep_file)
     total = len(expand_runs(spec))
     progress = Progress(

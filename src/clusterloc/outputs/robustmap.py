@@ -172,15 +172,18 @@ def robustness_png(
         linewidths=0.6,
         zorder=3,
     )
-    for _, row in table[(table["share"] > 0)].iterrows():
-        ax.annotate(
-            f"{row.get('name', row['site_id'])} {100 * float(row['share']):.0f}%",
-            (float(row["lon"]), float(row["lat"])),
-            xytext=(4, 4),
-            textcoords="offset points",
-            fontsize=7,
-            zorder=4,
+    # One label per location (sites in one city share a point): "site_id share" lines.
+    chosen = table[table["share"] > 0]
+    places = chosen.groupby([chosen["lon"].round(3), chosen["lat"].round(3)], sort=False)
+    for _, group in places:
+        lon, lat = float(group["lon"].iloc[0]), float(group["lat"].iloc[0])
+        text = "\n".join(
+            f"{r['site_id']} {100 * float(r['share']):.0f}%" for r in group.to_dict("records")
         )
+        ax.annotate(
+            text, (lon, lat), xytext=(5, 3), textcoords="offset points",
+            fontsize=6.5, zorder=4, va="bottom",
+        )  # fmt: skip
     fig.colorbar(points, ax=ax, label="share of runs in which the site is chosen", shrink=0.8)
     ax.set_title(f"{title}: how often each candidate site is chosen")
     ax.set_xlabel("longitude")

@@ -32,7 +32,7 @@ from clusterloc.scenario.build import BuiltScenario, build_scenario
 from clusterloc.scenario.load import load_scenario
 from clusterloc.scenario.schema import Scenario
 from clusterloc.sweep.results import ResultStore
-from clusterloc.sweep.spec import Run, SweepSpec, expand_runs
+from clusterloc.sweep.spec import Run, SweepSpec, common_overrides, expand_runs
 
 log = logging.getLogger(__name__)
 
@@ -259,9 +259,9 @@ def run_sweep(
     skipped = len(runs) - len(pending)
     log.info("sweep %s: %d runs, %d already finished", spec.name, len(runs), skipped)
     todo = _load_runs(spec, pending, store)
-    shared_built: BuiltScenario | None = None
-    if todo:
-        shared_built = build_scenario(todo[0][1])
+    # The base scenario (with the file's common overrides, no grid or sample) is built
+    # once: its network and lanes go to every worker, its sites to the robustness map.
+    shared_built = build_scenario(load_scenario(spec.base_path(), common_overrides(spec)))
     _write_meta(spec, folder, len(runs))
     client, cluster, n_workers = (None, None, 0)
     ran = 0
@@ -300,8 +300,7 @@ def run_sweep(
     if analyse and len(store.rows) >= len(runs):
         from clusterloc.sweep.analysis import write_analysis
 
-        base_built = shared_built or build_scenario(load_scenario(spec.base_path()))
-        write_analysis(folder, store.table(), base_built, spec)
+        write_analysis(folder, store.table(), shared_built, spec)
     return SweepOutcome(
         folder=folder.absolute(),
         total=len(runs),

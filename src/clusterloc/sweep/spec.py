@@ -36,6 +36,7 @@ __all__ = [
     "SampleSpec",
     "SweepSpec",
     "UncertaintySpec",
+    "common_overrides",
     "draw_future",
     "expand_runs",
     "load_sweep",
@@ -379,6 +380,22 @@ def _params_of(keys: dict[str, Any], events: list[EventSpec]) -> dict[str, Any]:
     return params
 
 
+def common_overrides(spec: SweepSpec) -> list[str]:
+    """The overrides every run starts with: ``solver.threads=1``, then the file's ``set``.
+
+    Parameters
+    ----------
+    spec
+        The sweep file.
+
+    Returns
+    -------
+    list of str
+    """
+    # One solver thread per run (workers run side by side); the file's own ``set`` wins.
+    return [_override(k, v) for k, v in {"solver.threads": 1, **spec.set}.items()]
+
+
 def expand_runs(spec: SweepSpec) -> list[Run]:
     """Every run of a sweep, in a stable order.
 
@@ -395,8 +412,7 @@ def expand_runs(spec: SweepSpec) -> list[Run]:
     -------
     list of Run
     """
-    # One solver thread per run (workers run side by side); the file's own ``set`` wins.
-    fixed = [_override(k, v) for k, v in {"solver.threads": 1, **spec.set}.items()]
+    fixed = common_overrides(spec)
     grid_keys = list(spec.grid)
     points: list[tuple[str, dict[str, Any]]] = []
     if grid_keys:
