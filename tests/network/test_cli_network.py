@@ -96,7 +96,16 @@ def test_info_json(capsys: pytest.CaptureFixture[str], kz_network: Path) -> None
     code, stdout, _ = run(capsys, "network", "info", str(kz_network), "--json")
     assert code == 0
     data = json.loads(stdout)
-    assert set(data) == {"nodes", "edges", "components", "dropped_nodes", "km_by_class", "bbox"}
+    assert set(data) == {
+        "nodes",
+        "edges",
+        "components",
+        "dropped_nodes",
+        "dropped_km",
+        "km_by_class",
+        "restricted",
+        "bbox",
+    }
     G = load_graph(kz_network)
     assert data["nodes"] == G.number_of_nodes() and data["edges"] == G.number_of_edges()
     assert data["components"] == 1 and data["dropped_nodes"] == 0

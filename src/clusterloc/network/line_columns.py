@@ -194,7 +194,18 @@ def row_tags(
 
 
 def level_of(tags: dict[str, str]) -> tuple[int, bool]:
-    """``(_line_level, grade_separated)`` of a feature's tags from :func:`row_tags`."""
+    """The level of a line feature and whether it is a bridge or tunnel.
+
+    Parameters
+    ----------
+    tags
+        The feature's tags as read by :func:`row_tags`.
+
+    Returns
+    -------
+    tuple of (int, bool)
+        ``(line_level, grade_separated)``.
+    """
     bridge = tags.get("bridge") == "yes"
     tunnel = tags.get("tunnel") == "yes"
     level = _line_level(int(tags.get("layer", "0")), bridge, tunnel)

@@ -66,6 +66,20 @@ def unlimited_capacity(demand: pd.DataFrame, bom: pd.DataFrame, commodities: lis
     """A capacity that no cycle-free flow of the scenario can use up.
 
     The sum over commodities of :func:`most_required`, at least 1.
+
+    Parameters
+    ----------
+    demand
+        The scenario's demand table.
+    bom
+        The bill-of-materials table.
+    commodities
+        Commodity names.
+
+    Returns
+    -------
+    float
+        A finite capacity no flow can reach.
     """
     total = sum(most_required(demand, bom, commodities).values())
     if not math.isfinite(total):
@@ -77,7 +91,20 @@ def unlimited_capacity(demand: pd.DataFrame, bom: pd.DataFrame, commodities: lis
 
 
 def bound_unlimited(frame: pd.DataFrame, bound: float) -> pd.DataFrame:
-    """A copy of ``frame`` with infinite ``capacity`` values replaced by ``bound``."""
+    """A copy of ``frame`` with infinite ``capacity`` values replaced by ``bound``.
+
+    Parameters
+    ----------
+    frame
+        A sites or levels table with a ``capacity`` column.
+    bound
+        The finite stand-in for "unlimited".
+
+    Returns
+    -------
+    pandas.DataFrame
+        The copy.
+    """
     out = frame.copy()
     if "capacity" in out and len(out):
         cap = pd.to_numeric(out["capacity"], errors="coerce").astype(float)

@@ -37,7 +37,18 @@ _NEAR = 0.8
 
 
 def known_columns(table: str) -> list[str]:
-    """The schema column names of ``table`` in documentation order."""
+    """The schema column names of ``table`` in documentation order.
+
+    Parameters
+    ----------
+    table
+        A table key (``sites``, ``demand``, ...).
+
+    Returns
+    -------
+    list of str
+        Column names.
+    """
     return [c.name for c in TABLE_COLUMNS[table]]
 
 
@@ -80,7 +91,20 @@ def _is_near_miss(name: str, known: str) -> bool:
 
 
 def is_attribute(name: str, declared: Iterable[str]) -> bool:
-    """Whether ``name`` is a pass-through attribute column (declared or ``x_``-prefixed)."""
+    """Whether ``name`` is a pass-through attribute column (declared or ``x_``-prefixed).
+
+    Parameters
+    ----------
+    name
+        A column name.
+    declared
+        The attribute names the scenario declares for the table.
+
+    Returns
+    -------
+    bool
+        True for a pass-through column.
+    """
     return name.startswith(ATTRIBUTE_PREFIX) or name in set(declared)
 
 
@@ -176,7 +200,20 @@ def check_header(
 
 
 def unknown_column_message(table: str, name: str) -> str:
-    """The explanation for an unknown column ``name`` of ``table`` (after the location)."""
+    """The explanation for an unknown column ``name`` of ``table`` (after the location).
+
+    Parameters
+    ----------
+    table
+        A table key.
+    name
+        The unknown column as written.
+
+    Returns
+    -------
+    str
+        The message, with a did-you-mean when one column is close.
+    """
     known = known_columns(table)
     hint = nearest(name, known)
     if hint is not None:

@@ -88,7 +88,18 @@ class CsvTable:
 
 
 def describe_delimiter(delimiter: str) -> str:
-    """A readable name of a delimiter (``';'``, ``tab``)."""
+    """A readable name of a delimiter (``';'``, ``tab``).
+
+    Parameters
+    ----------
+    delimiter
+        The delimiter character.
+
+    Returns
+    -------
+    str
+        Its name for messages.
+    """
     return _NAMES.get(delimiter, repr(delimiter))
 
 
@@ -426,6 +437,18 @@ def parse_number(value: str, decimal: str) -> float:
     """Read one numeric cell written with ``decimal`` as its decimal mark.
 
     Thousands grouped with spaces (``60 000``, also no-break spaces) are accepted.
+
+    Parameters
+    ----------
+    value
+        The cell text.
+    decimal
+        The decimal mark, ``.`` or ``,``.
+
+    Returns
+    -------
+    float
+        The number.
 
     Raises
     ------

@@ -288,7 +288,18 @@ def _table_file(value: dict[str, Any], where: str) -> dict[str, Any]:
 
 
 def is_file_mapping(value: Any) -> bool:
-    """Whether a table item is a file mapping (a mapping with a ``path`` key)."""
+    """Whether a table item is a file mapping (a mapping with a ``path`` key).
+
+    Parameters
+    ----------
+    value
+        A table item of the scenario file.
+
+    Returns
+    -------
+    bool
+        True for ``{path: ..., ...}``.
+    """
     return isinstance(value, dict) and "path" in value
 
 

@@ -32,6 +32,18 @@ MAX_VALUES = 1_000_000
 def read_text(path: Path, where: str) -> str:
     """The text of a scenario file, decoded as UTF-8.
 
+    Parameters
+    ----------
+    path
+        The scenario file.
+    where
+        How messages name the file.
+
+    Returns
+    -------
+    str
+        The decoded text.
+
     Raises
     ------
     ScenarioError
@@ -119,8 +131,9 @@ def compose(text: str, where: str) -> tuple[yaml.Node | None, Any]:
     ScenarioError
         Malformed YAML (naming the line), too many aliases, too deep, recursive.
     """
-    loader = _LimitedLoader(text, where)
+    loader: _LimitedLoader | None = None
     try:
+        loader = _LimitedLoader(text, where)  # the reader rejects control characters here
         node = loader.get_single_node()
         if node is not None:
             _check_acyclic(node, where, set(), set())
@@ -131,5 +144,6 @@ def compose(text: str, where: str) -> tuple[yaml.Node | None, Any]:
         line = f" line {mark.line + 1}" if mark is not None else ""
         raise ScenarioError(f"scenario {where}{line}: malformed YAML ({problem}).") from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return node, data
