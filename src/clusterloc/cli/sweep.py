@@ -16,6 +16,8 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
+from clusterloc.cli import interrupts
+
 __all__ = ["register", "sweep"]
 
 console = Console()
@@ -85,13 +87,14 @@ def sweep(
             outcome = run_sweep(
                 spec, out, workers=workers, scheduler=scheduler, resume=resume, on_progress=update
             )
-        except KeyboardInterrupt:
+        except (KeyboardInterrupt, interrupts.Interrupted) as exc:
             progress.stop()
             err_console.print(
                 f"[bold red]interrupted:[/] finished runs are in {out / 'results.csv'}; "
                 "run again with --resume to finish."
             )
-            raise typer.Exit(130) from None
+            code = exc.exit_code if isinstance(exc, interrupts.Interrupted) else 130
+            raise typer.Exit(code) from None
     console.print(
         f"sweep [bold]{spec.name}[/]: {outcome.total} runs ({outcome.ran} solved now, "
         f"{outcome.skipped} finished before, {outcome.failed} without solution) on "
