@@ -3,7 +3,7 @@
 The only wall-clock quantity is the user's ``time_limit`` for the whole solve. The
 steps of the product path (:func:`clusterloc.solve`) and the exact reduction are
 bounded by work counts, so the same input takes the same path on any machine, however
-loaded; the time limit only stops them as a safety net (:func:`step_deadline`: half of
+loaded; the time limit only stops them as a safety net (:func:`step_deadline`: 40 % of
 it), and the solver gets what is left. The benchmark-only starts (two-stage, LP-support) still
 take shares of the time limit.
 
@@ -34,7 +34,7 @@ __all__ = [
 
 #: Share of the user's time limit the count-bounded steps may use at most (safety net:
 #: the solver always keeps the rest, so a loaded machine still gets a solve).
-STEP_SHARE = 0.5
+STEP_SHARE = 0.4
 #: Subgradient steps of each of the exact reduction's two Lagrangian phases.
 LAGRANGIAN_ITERATIONS = 300
 #: Moves the exact reduction's local search may price (each a transportation LP).
@@ -53,7 +53,7 @@ MIN_SECONDS = 1.0
 def step_deadline(time_limit: float | None, built_at: float) -> float | None:
     """The ``time.perf_counter()`` value count-bounded steps must stop by.
 
-    Half the user's limit after the build (:data:`STEP_SHARE`): the counts are the
+    40 % of the user's limit after the build (:data:`STEP_SHARE`): the counts are the
     budget, this only stops them on a machine too slow for them.
 
     Parameters
